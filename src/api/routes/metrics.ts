@@ -1,0 +1,21 @@
+/** GET /metrics — Prometheus text exposition. */
+
+import type { Route } from '../route.ts';
+
+export const metricsRoute: Route = {
+  spec: {
+    method: 'GET',
+    url: '/metrics',
+    operationId: 'metrics',
+    summary: 'Prometheus metrics',
+    tag: 'operations',
+    auth: 'none',
+    responses: { 200: { description: 'Prometheus text format' } },
+  },
+  register(app, airlock) {
+    app.get('/metrics', async (_request, reply) => {
+      const registry = airlock.metrics.registry;
+      return reply.type(registry.contentType).send(await registry.metrics());
+    });
+  },
+};

@@ -1,0 +1,37 @@
+/** POST /v1/actions — an agent proposes an action and gets the decision. */
+
+import { proposalSchema } from '../../domain/proposal-schema.ts';
+import { actionView } from '../../gateway/action-view.ts';
+import { requireAgent } from '../../gateway/auth.ts';
+import type { Route } from '../route.ts';
+import { actionSchema, errorSchema } from '../schemas.ts';
+
+export const proposeActionRoute: Route = {
+  spec: {
+    method: 'POST',
+    url: '/v1/actions',
+    operationId: 'proposeAction',
+    summary: 'Propose an action; answers with the decision, durably recorded in the audit chain',
+    tag: 'actions',
+    auth: 'agent',
+    body: proposalSchema,
+    responses: {
+      201: { description: 'Decided', schema: actionSchema },
+      200: { description: 'The action proposed earlier with this idempotency key', schema: actionSchema },
+      409: { description: 'Idempotency key reused with a different request', schema: errorSchema },
+      422: { description: 'Unknown action type, or params/targets that do not fit it', schema: errorSchema },
+    },
+  },
+  register(app, airlock) {
+    app.post('/v1/actions', async (request, reply) => {
+      const agent = requireAgent(await airlock.authenticate(request.headers.authorization));
+      const { action, replayed } = await airlock.proposals.propose(agent, request.body);
+      const path = await airlock.actions.path(action.id);
+      if (replayed) reply.header('idempotent-replayed', 'true');
+      return reply
+        .status(replayed ? 200 : 201)
+        .header('location', `/v1/actions/${action.id}`)
+        .send(actionView(action, path));
+    });
+  },
+};

@@ -1,0 +1,83 @@
+/** Compiles catalog files into a Catalog: every params schema compiled, every example checked. */
+
+import { failed, type Loaded, loaded, type Problem } from '../config/problems.ts';
+import type { YamlSource } from '../config/yaml-source.ts';
+import type { JsonObject } from '../domain/json.ts';
+import { ajvDetails, Catalog, type CatalogEntry, createAjv } from './catalog.ts';
+import { catalogFileSchema } from './catalog-schema.ts';
+import { exampleFromSchema } from './example-params.ts';
+
+export function compileCatalog(sources: readonly YamlSource[]): Loaded<Catalog> {
+  const ajv = createAjv();
+  const problems: Problem[] = [];
+  const entries: CatalogEntry[] = [];
+  const seen = new Map<string, string>();
+
+  for (const source of sources) {
+    const decoded = source.decode(catalogFileSchema);
+    if (!decoded.ok) {
+      problems.push(...decoded.problems);
+      continue;
+    }
+    for (const [type, spec] of Object.entries(decoded.value.types)) {
+      const at = ['types', type];
+      const earlier = seen.get(type);
+      if (earlier !== undefined) {
+        problems.push(source.problem(at, `action type "${type}" is already defined in ${earlier}`));
+        continue;
+      }
+      seen.set(type, source.file);
+
+      const validateParams = compileSchema(ajv, source, [...at, 'params'], spec.params, problems);
+      const attributes = spec.targets.attributes;
+      const validateTarget =
+        attributes === undefined
+          ? null
+          : compileSchema(ajv, source, [...at, 'targets', 'attributes'], attributes, problems);
+      if (validateParams === undefined || validateTarget === undefined) continue;
+      if (spec.params.type !== 'object') {
+        problems.push(source.problem([...at, 'params', 'type'], 'a params schema must have type: object'));
+        continue;
+      }
+
+      const example = (spec.example ?? exampleFromSchema(spec.params)) as JsonObject;
+      if (!validateParams(example)) {
+        const why = ajvDetails('example', validateParams.errors).map((d) => `${d.path} ${d.message}`);
+        const where = spec.example === undefined ? [...at, 'params'] : [...at, 'example'];
+        const what =
+          spec.example === undefined ? 'no example given and none could be derived' : 'the example';
+        problems.push(source.problem(where, `${what} does not satisfy the params schema: ${why.join('; ')}`));
+        continue;
+      }
+      entries.push({
+        type,
+        description: spec.description,
+        tier: spec.tier,
+        domains: spec.domains,
+        reversible: spec.reversible,
+        targets: spec.targets,
+        paramsSchema: spec.params as JsonObject,
+        example,
+        verification: spec.verification ?? null,
+        validateParams,
+        validateTarget,
+      });
+    }
+  }
+  return problems.length > 0 ? failed(problems) : loaded(new Catalog(entries));
+}
+
+function compileSchema(
+  ajv: ReturnType<typeof createAjv>,
+  source: YamlSource,
+  path: readonly PropertyKey[],
+  schema: Record<string, unknown>,
+  problems: Problem[],
+) {
+  try {
+    return ajv.compile(schema);
+  } catch (error) {
+    problems.push(source.problem(path, `invalid JSON Schema: ${(error as Error).message}`));
+    return undefined;
+  }
+}

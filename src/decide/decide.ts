@@ -1,0 +1,85 @@
+/**
+ * decide(facts, bundle) → decision: the pure heart of Airlock. Policy effects, then the agent's
+ * state, then the level's caps; deny wins, and anything not clearly allowed goes to a human.
+ */
+
+import type { Decision, DecisionEffect, Reason } from '../domain/decision.ts';
+import type { JsonObject } from '../domain/json.ts';
+import type { PolicyBundle, PolicyInput } from '../policy/policy-bundle.ts';
+import { evaluatePolicy } from '../policy/policy-evaluator.ts';
+import { checkCaps } from '../trust/level-caps.ts';
+import { type DecisionFacts, effectiveLevel } from './facts.ts';
+
+/**
+ * Decide what Airlock does with an action.
+ *
+ * @example
+ * const decision = decide(facts, bundle);
+ * decision.effect;  // 'execute' | 'advise' | 'escalate' | 'deny'
+ * decision.reasons; // every rule matched and every cap applied, passed or not
+ */
+export function decide(facts: DecisionFacts, bundle: PolicyBundle): Decision {
+  const level = effectiveLevel(facts);
+  const policy = evaluatePolicy(bundle, policyInput(facts));
+  const reasons: Reason[] = [];
+  const finish = (effect: DecisionEffect): Decision => ({
+    effect,
+    policyEffect: policy.effect,
+    reasons,
+    trustLevel: level,
+    policyVersion: bundle.hash,
+  });
+
+  if (facts.agent.suspended) {
+    reasons.push({ kind: 'agent_suspended', message: `agent ${facts.agent.id} is suspended` });
+  }
+  reasons.push(...policy.reasons);
+  if (facts.agent.suspended || policy.effect === 'deny') return finish('deny');
+
+  if (level === 0) {
+    reasons.push(cap('level_advisory', 'level 0 (advisory): recorded as a recommendation, never executed'));
+    return finish('advise');
+  }
+  if (level === 1) {
+    reasons.push(cap('level_assisted', 'level 1 (assisted): every action needs a human approval'));
+    return finish('escalate');
+  }
+  if (policy.effect === 'escalate') return finish('escalate');
+
+  if (facts.frozen) {
+    reasons.push({ kind: 'frozen', message: 'autonomous execution is frozen; a human must approve' });
+    return finish('escalate');
+  }
+  const caps = checkCaps({
+    level,
+    thresholds: level === 2 ? facts.thresholds.conditional : facts.thresholds.scoped,
+    tier: facts.action.tier,
+    reversible: facts.action.reversible,
+    verified: facts.action.verified,
+    environment: facts.environment,
+    confidence: facts.request.confidence,
+    anomalyScore: facts.request.anomalyScore,
+    now: new Date(facts.now),
+  });
+  reasons.push(...caps);
+  const blocked = caps.some((c) => !c.passed);
+  return finish(blocked ? 'escalate' : 'execute');
+}
+
+function cap(code: 'level_advisory' | 'level_assisted', message: string): Reason {
+  return { kind: 'cap', code, passed: false, message };
+}
+
+/** What CEL conditions see. Absent optional request fields are left out, so `has()` works. */
+export function policyInput(facts: DecisionFacts): PolicyInput {
+  const request: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(facts.request)) if (value !== null) request[key] = value;
+  return {
+    request: request as JsonObject,
+    action: facts.action as unknown as JsonObject,
+    agent: { id: facts.agent.id, owner: facts.agent.owner },
+    environment: { name: facts.environment.name, production: facts.environment.production },
+    level: effectiveLevel(facts),
+    now: new Date(facts.now),
+  };
+}

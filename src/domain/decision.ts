@@ -1,0 +1,68 @@
+/** Decisions: what a policy rule says (effect) and what Airlock does (decision), with every reason. */
+
+import type { TrustLevel } from './levels.ts';
+
+/** What a policy rule says. Ordered from most to least permissive. */
+export const EFFECTS = ['allow', 'escalate', 'deny'] as const;
+export type Effect = (typeof EFFECTS)[number];
+
+/** deny > escalate > allow. */
+export function strictestEffect(a: Effect, b: Effect): Effect {
+  return EFFECTS.indexOf(a) >= EFFECTS.indexOf(b) ? a : b;
+}
+
+/** What Airlock does with an action. */
+export const DECISION_EFFECTS = ['advise', 'execute', 'escalate', 'deny'] as const;
+export type DecisionEffect = (typeof DECISION_EFFECTS)[number];
+
+/** The codes of level caps and thresholds, each of which can pass or fail. */
+export const CAP_CODES = [
+  'level_advisory',
+  'level_assisted',
+  'human_only_tier',
+  'irreversible',
+  'tier',
+  'environment',
+  'verification',
+  'confidence',
+  'anomaly_score',
+  'change_window',
+] as const;
+export type CapCode = (typeof CAP_CODES)[number];
+
+/** One reason a decision came out the way it did. */
+export type Reason =
+  | {
+      readonly kind: 'rule';
+      readonly rule: string;
+      readonly file: string;
+      readonly effect: Effect;
+      readonly message: string;
+    }
+  | {
+      /** A rule whose condition failed to evaluate; counted at least as `escalate` (fail closed). */
+      readonly kind: 'rule_error';
+      readonly rule: string;
+      readonly file: string;
+      readonly effect: Effect;
+      readonly message: string;
+    }
+  | { readonly kind: 'default'; readonly effect: Effect; readonly message: string }
+  | { readonly kind: 'agent_suspended'; readonly message: string }
+  | { readonly kind: 'frozen'; readonly message: string }
+  | {
+      readonly kind: 'cap';
+      readonly code: CapCode;
+      readonly passed: boolean;
+      readonly message: string;
+    };
+
+export interface Decision {
+  readonly effect: DecisionEffect;
+  /** The combined effect of the policy bundle (before trust caps). */
+  readonly policyEffect: Effect;
+  readonly reasons: readonly Reason[];
+  readonly trustLevel: TrustLevel;
+  /** Content hash of the policy bundle that decided. */
+  readonly policyVersion: string;
+}

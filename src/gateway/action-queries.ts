@@ -1,0 +1,85 @@
+/** Reading actions: one (agents see only their own), many (people), and waiting for a change. */
+
+import type { ActionStatus } from '../domain/action.ts';
+import { AirlockError } from '../domain/errors.ts';
+import type { ActionFilter, ActionRecord, AuditRecord } from '../store/records.ts';
+import type { StoreReader } from '../store/store.ts';
+import type { ActionEvents } from './action-events.ts';
+import type { Principal } from './auth.ts';
+
+/** Cross-process changes (another replica, the CLI) are noticed by polling at this pace. */
+const POLL_MS = 1_000;
+
+export class ActionQueries {
+  readonly #store: StoreReader;
+  readonly #events: ActionEvents;
+
+  constructor(store: StoreReader, events: ActionEvents) {
+    this.#store = store;
+    this.#events = events;
+  }
+
+  /** An action the caller may see; another agent's action is "not found", not "forbidden". */
+  async get(id: string, principal: Principal): Promise<ActionRecord> {
+    const action = await this.#store.getAction(id);
+    if (action === null || (principal.kind === 'agent' && action.agentId !== principal.agent.id)) {
+      throw new AirlockError('not_found', `no action ${id}`);
+    }
+    return action;
+  }
+
+  path(id: string): Promise<AuditRecord[]> {
+    return this.#store.auditForSubject(id);
+  }
+
+  list(filter: ActionFilter): Promise<ActionRecord[]> {
+    return this.#store.listActions(filter);
+  }
+
+  /**
+   * Resolve when the action's status differs from `from` (default: its status now), or when
+   * `timeoutMs` passes (then with the unchanged action). `signal` ends the wait early.
+   */
+  async wait(
+    id: string,
+    principal: Principal,
+    options: { timeoutMs: number; from?: ActionStatus | undefined; signal?: AbortSignal | undefined },
+  ): Promise<{ action: ActionRecord; changed: boolean }> {
+    const first = await this.get(id, principal);
+    const from = options.from ?? first.status;
+    if (first.status !== from) return { action: first, changed: true };
+
+    return new Promise((resolve, reject) => {
+      let done = false;
+      const settle = (outcome: () => void) => {
+        if (done) return;
+        done = true;
+        unsubscribe();
+        clearTimeout(timer);
+        clearInterval(poll);
+        options.signal?.removeEventListener('abort', onTimeout);
+        outcome();
+      };
+      const check = () => {
+        this.#store.getAction(id).then(
+          (action) => {
+            if (action !== null && action.status !== from) settle(() => resolve({ action, changed: true }));
+          },
+          (error) => settle(() => reject(error)),
+        );
+      };
+      const onTimeout = () => {
+        settle(() => {
+          this.get(id, principal).then(
+            (action) => resolve({ action, changed: action.status !== from }),
+            reject,
+          );
+        });
+      };
+      const unsubscribe = this.#events.subscribe(id, check);
+      const timer = setTimeout(onTimeout, options.timeoutMs);
+      const poll = setInterval(check, POLL_MS);
+      options.signal?.addEventListener('abort', onTimeout, { once: true });
+    });
+  }
+}

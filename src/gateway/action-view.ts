@@ -1,0 +1,47 @@
+/** How an action is shown to agents and people: the request, its status, the decision and its path. */
+
+import type { AuditRecord } from '../audit/audit-event.ts';
+import type { ActionRecord } from '../store/records.ts';
+
+export interface PathStep {
+  readonly seq: number;
+  readonly at: string;
+  readonly kind: string;
+  readonly actor: AuditRecord['actor'];
+  readonly hash: string;
+}
+
+export function actionView(action: ActionRecord, path?: readonly AuditRecord[]) {
+  const r = action.request;
+  return {
+    id: action.id,
+    agent: action.agentId,
+    type: action.type,
+    environment: action.environment,
+    targets: r.targets,
+    params: r.params,
+    confidence: r.confidence,
+    anomalyScore: r.anomalyScore,
+    reasoning: r.reasoning,
+    context: r.context,
+    incident: r.incident,
+    idempotencyKey: action.idempotencyKey,
+    status: action.status,
+    createdAt: action.createdAt,
+    updatedAt: action.updatedAt,
+    decision: action.decision,
+    approval: null,
+    execution: null,
+    verification: null,
+    outcome: null,
+    ...(path === undefined
+      ? {}
+      : {
+          path: path.map(
+            (e): PathStep => ({ seq: e.seq, at: e.at, kind: e.kind, actor: e.actor, hash: e.hash }),
+          ),
+        }),
+  };
+}
+
+export type ActionView = ReturnType<typeof actionView>;

@@ -1,0 +1,144 @@
+/** The composition root: every service built in one place, for the server, the CLI and the tests alike. */
+
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { DestinationStream } from 'pino';
+import type { Actor } from '../audit/audit-event.ts';
+import { ProblemsError } from '../config/problems.ts';
+import { loadProject, type Project } from '../project/project-loader.ts';
+import { openStore, parseStorageUrl } from '../store/open-store.ts';
+import type { Store } from '../store/store.ts';
+import { ActionEvents } from './action-events.ts';
+import { ActionQueries } from './action-queries.ts';
+import { AgentService } from './agent-service.ts';
+import { AuditService } from './audit-service.ts';
+import { authenticate, type Principal } from './auth.ts';
+import { type Clock, systemClock } from './clock.ts';
+import { GroupCommitter } from './group-commit.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { Metrics } from './metrics.ts';
+import { PeopleService } from './people-service.ts';
+import { ProjectHolder, type ReloadTrigger } from './project-holder.ts';
+import { ProposalService } from './proposal-service.ts';
+import { TrustService } from './trust-service.ts';
+
+export interface AirlockOptions {
+  readonly configPath: string;
+  readonly clock?: Clock;
+  /** Overrides the config's log level. */
+  readonly logLevel?: string;
+  readonly logDestination?: DestinationStream;
+}
+
+export interface Airlock {
+  readonly holder: ProjectHolder;
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly events: ActionEvents;
+  readonly committer: GroupCommitter;
+  readonly agents: AgentService;
+  readonly people: PeopleService;
+  readonly trust: TrustService;
+  readonly audit: AuditService;
+  readonly proposals: ProposalService;
+  readonly actions: ActionQueries;
+  project(): Project;
+  authenticate(authorization: string | undefined): Promise<Principal>;
+  /** Record the policy bundle in force in the audit chain, unless it is already the last one recorded. */
+  recordPolicyInForce(trigger: ReloadTrigger | 'startup'): Promise<void>;
+  close(): Promise<void>;
+}
+
+const SYSTEM: Actor = { kind: 'system', id: 'airlock' };
+
+/** Load and validate the whole project, open the store, and wire the services. Throws ProblemsError on bad files. */
+export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
+  const loaded = await loadProject(options.configPath);
+  if (!loaded.ok)
+    throw new ProblemsError(`${options.configPath}: the project does not load`, loaded.problems);
+  const initial = loaded.value;
+
+  const clock = options.clock ?? systemClock;
+  const logger = createLogger(options.logLevel ?? initial.config.log.level, options.logDestination);
+  const metrics = new Metrics();
+  const storage = parseStorageUrl(initial.storageUrl);
+  if (storage.kind === 'sqlite' && storage.path !== ':memory:') {
+    await mkdir(path.dirname(storage.path), { recursive: true });
+  }
+  const store = await openStore(initial.storageUrl);
+  const events = new ActionEvents();
+  const committer = new GroupCommitter(store);
+
+  const recordPolicy = async (project: Project, trigger: ReloadTrigger | 'startup') => {
+    const last = (await store.auditForSubject('policy')).at(-1);
+    const lastHash = last === undefined ? null : (JSON.parse(last.data) as { bundle?: string }).bundle;
+    if (lastHash === project.bundle.hash) return;
+    await committer.run((tx) =>
+      tx.appendAudit(
+        [
+          {
+            kind: 'policy.activated',
+            actor: SYSTEM,
+            subject: 'policy',
+            data: {
+              bundle: project.bundle.hash,
+              previous: lastHash ?? null,
+              trigger,
+              defaultEffect: project.bundle.defaultEffect,
+              rules: project.bundle.rules.length,
+              files: project.bundle.files.map((f) => ({ path: f.path, sha256: f.sha256 })),
+            },
+          },
+        ],
+        clock.now().toISOString(),
+      ),
+    );
+  };
+
+  const holder = new ProjectHolder(initial, {
+    logger,
+    metrics,
+    onActivated: (project, _previous, trigger) => recordPolicy(project, trigger),
+  });
+  const project = () => holder.current;
+
+  return {
+    holder,
+    store,
+    clock,
+    logger,
+    metrics,
+    events,
+    committer,
+    agents: new AgentService(store, clock),
+    people: new PeopleService(store, clock, () => project().people),
+    trust: new TrustService(
+      store,
+      clock,
+      () => project().config.trust,
+      () => new Set(project().environments.keys()),
+    ),
+    audit: new AuditService(store),
+    proposals: new ProposalService({
+      store,
+      committer,
+      project,
+      clock,
+      events,
+      metrics,
+      logger,
+      frozen: () => false,
+    }),
+    actions: new ActionQueries(store, events),
+    project,
+    authenticate: (authorization) => authenticate(store, project().people, authorization),
+    recordPolicyInForce: (trigger) => recordPolicy(project(), trigger),
+    async close() {
+      holder.unwatch();
+      await committer.drain();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,75 @@
+/** Prometheus metrics of one Airlock instance (its own registry, so tests can run many side by side). */
+
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly decisions = new Counter({
+    name: 'airlock_decisions_total',
+    help: 'Decisions made, by effect',
+    labelNames: ['effect'] as const,
+    registers: [this.registry],
+  });
+
+  readonly decideSeconds = new Histogram({
+    name: 'airlock_decide_seconds',
+    help: 'Time spent in the pure decision step',
+    buckets: [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01],
+    registers: [this.registry],
+  });
+
+  readonly rejected = new Counter({
+    name: 'airlock_proposals_rejected_total',
+    help: 'Proposals rejected before a decision (validation), by error code',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly reloads = new Counter({
+    name: 'airlock_project_reloads_total',
+    help: 'Project (policies, catalog, config) reload attempts, by result',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly bundle = new Gauge({
+    name: 'airlock_policy_bundle_info',
+    help: 'The policy bundle in force (value 1), labelled with its hash',
+    labelNames: ['hash'] as const,
+    registers: [this.registry],
+  });
+
+  readonly auditEvents = new Counter({
+    name: 'airlock_audit_events_total',
+    help: 'Events appended to the audit chain by this process',
+    registers: [this.registry],
+  });
+
+  readonly commitBatch = new Histogram({
+    name: 'airlock_commit_batch_size',
+    help: 'Writes that shared one durable commit',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+    registers: [this.registry],
+  });
+
+  readonly httpRequests = new Counter({
+    name: 'airlock_http_requests_total',
+    help: 'HTTP requests, by method, route and status code',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpSeconds = new Histogram({
+    name: 'airlock_http_request_seconds',
+    help: 'HTTP request latency, by route',
+    labelNames: ['route'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30],
+    registers: [this.registry],
+  });
+
+  setBundle(hash: string): void {
+    this.bundle.reset();
+    this.bundle.set({ hash }, 1);
+  }
+}

@@ -1,0 +1,259 @@
+/**
+ * The governed-action pipeline for one proposal: validate → gather facts → decide (pure) →
+ * record durably in the audit chain → answer. Nothing is answered before it is on disk.
+ */
+
+import { sha256Hex } from '../audit/audit-event.ts';
+import { canonicalJson } from '../audit/canonical-json.ts';
+import { decide } from '../decide/decide.ts';
+import type { DecisionFacts } from '../decide/facts.ts';
+import type { ActionStatus } from '../domain/action.ts';
+import type { Decision, DecisionEffect } from '../domain/decision.ts';
+import { AirlockError, type ErrorDetail } from '../domain/errors.ts';
+import type { JsonObject } from '../domain/json.ts';
+import { parseProposal } from '../domain/proposal-schema.ts';
+import type { Project } from '../project/project-loader.ts';
+import type { ActionRecord, AgentRecord } from '../store/records.ts';
+import type { Store } from '../store/store.ts';
+import { formatScope, resolveLevel } from '../trust/scope.ts';
+import { ceilingFor } from '../trust/trust-settings.ts';
+import type { ActionEvents } from './action-events.ts';
+import type { Clock } from './clock.ts';
+import type { GroupCommitter } from './group-commit.ts';
+import { newId } from './ids.ts';
+import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
+
+export const STATUS_OF: Readonly<Record<DecisionEffect, ActionStatus>> = {
+  advise: 'advised',
+  execute: 'approved',
+  escalate: 'pending_approval',
+  deny: 'denied',
+};
+
+export interface ProposalOutcome {
+  readonly action: ActionRecord;
+  /** True when an idempotency key returned an action proposed earlier. */
+  readonly replayed: boolean;
+}
+
+export interface ProposalDeps {
+  readonly store: Store;
+  readonly committer: GroupCommitter;
+  readonly project: () => Project;
+  readonly clock: Clock;
+  readonly events: ActionEvents;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  /** Is autonomous execution frozen for this agent? (The kill switch comes with execution.) */
+  readonly frozen: (agentId: string) => boolean;
+}
+
+export class ProposalService {
+  readonly #deps: ProposalDeps;
+
+  constructor(deps: ProposalDeps) {
+    this.#deps = deps;
+  }
+
+  async propose(agent: AgentRecord, body: unknown): Promise<ProposalOutcome> {
+    const { store, clock, metrics } = this.#deps;
+    const project = this.#deps.project();
+
+    const parsed = parseProposal(body);
+    if (!parsed.ok)
+      return this.#reject(agent, body, 'validation_failed', 'the proposal is not valid', parsed.details);
+    const { request, idempotencyKey } = parsed.value;
+
+    const environment = project.environments.get(request.environment);
+    if (environment === undefined) {
+      const known = [...project.environments.keys()].join(', ');
+      return this.#reject(agent, body, 'validation_failed', 'unknown environment', [
+        { path: 'environment', message: `unknown environment "${request.environment}" (known: ${known})` },
+      ]);
+    }
+    const checked = project.catalog.check(request);
+    if (!checked.ok) {
+      const message =
+        checked.code === 'unknown_action_type'
+          ? 'unknown action type'
+          : 'the proposal does not fit its action type';
+      return this.#reject(agent, body, checked.code, message, checked.details);
+    }
+    const entry = checked.entry;
+    const requestHash = sha256Hex(canonicalJson(request));
+
+    if (idempotencyKey !== null) {
+      const earlier = await store.findActionByKey(agent.id, idempotencyKey);
+      if (earlier !== null) return { action: sameRequestOrConflict(earlier, requestHash), replayed: true };
+    }
+
+    const now = clock.now();
+    const grants = await store.listGrants(agent.id);
+    const resolved = resolveLevel(grants, request.type, request.environment);
+    const facts: DecisionFacts = {
+      request,
+      action: {
+        type: entry.type,
+        tier: entry.tier,
+        domains: entry.domains,
+        reversible: entry.reversible,
+        verified: (entry.verification?.checks.length ?? 0) > 0,
+      },
+      agent: { id: agent.id, owner: agent.owner, suspended: agent.status === 'suspended' },
+      environment: {
+        name: environment.name,
+        production: environment.production,
+        changeWindows: environment.changeWindows,
+      },
+      trust: {
+        granted: resolved.level,
+        ceiling: ceilingFor(project.config.trust, agent.id),
+        scope:
+          resolved.grant === null
+            ? null
+            : formatScope(resolved.grant.typePattern, resolved.grant.environment),
+      },
+      thresholds: project.config.trust.levels,
+      frozen: this.#deps.frozen(agent.id),
+      now: now.toISOString(),
+    };
+
+    const started = performance.now();
+    const decision = decide(facts, project.bundle);
+    metrics.decideSeconds.observe((performance.now() - started) / 1000);
+
+    const action: ActionRecord = {
+      id: newId('act', now),
+      agentId: agent.id,
+      type: request.type,
+      environment: request.environment,
+      status: STATUS_OF[decision.effect],
+      request,
+      requestHash,
+      idempotencyKey,
+      incident: request.incident,
+      facts: facts as unknown as JsonObject,
+      decision,
+      createdAt: facts.now,
+      updatedAt: facts.now,
+    };
+
+    const written = await this.#deps.committer.run(async (tx) => {
+      if ((await tx.insertAction(action)) === 'duplicate') return null;
+      return tx.appendAudit(
+        [
+          {
+            kind: 'action.proposed',
+            actor: { kind: 'agent', id: agent.id },
+            subject: action.id,
+            data: { request: request as unknown as JsonObject, requestHash, idempotencyKey },
+          },
+          {
+            kind: 'action.decided',
+            actor: { kind: 'system', id: 'airlock' },
+            subject: action.id,
+            data: {
+              decision: decision as unknown as JsonObject,
+              status: action.status,
+              facts: factsWithoutRequest(facts),
+            },
+          },
+        ],
+        facts.now,
+      );
+    });
+
+    if (written === null) {
+      // Another proposal with the same key won the race; answer with that one.
+      const earlier = idempotencyKey === null ? null : await store.findActionByKey(agent.id, idempotencyKey);
+      if (earlier === null) throw new AirlockError('internal', 'idempotent proposal vanished');
+      return { action: sameRequestOrConflict(earlier, requestHash), replayed: true };
+    }
+
+    metrics.decisions.inc({ effect: decision.effect });
+    metrics.auditEvents.inc(written.length);
+    this.#deps.events.publish({
+      actionId: action.id,
+      agentId: agent.id,
+      status: action.status,
+      seq: written[written.length - 1]?.seq ?? 0,
+    });
+    this.#log(action, decision);
+    return { action, replayed: false };
+  }
+
+  /** A proposal that never reached a decision: audited as a rejected attempt, answered with 422. */
+  async #reject(
+    agent: AgentRecord,
+    body: unknown,
+    code: 'validation_failed' | 'unknown_action_type',
+    message: string,
+    details: ErrorDetail[],
+  ): Promise<never> {
+    const at = this.#deps.clock.now().toISOString();
+    const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+    await this.#deps.committer.run((tx) =>
+      tx.appendAudit(
+        [
+          {
+            kind: 'action.rejected',
+            actor: { kind: 'agent', id: agent.id },
+            subject: null,
+            data: {
+              code,
+              details: details as unknown as JsonObject[],
+              type: typeof fields.type === 'string' ? fields.type.slice(0, 200) : null,
+              environment: typeof fields.environment === 'string' ? fields.environment.slice(0, 100) : null,
+              bodyHash: safeHash(body),
+            },
+          },
+        ],
+        at,
+      ),
+    );
+    this.#deps.metrics.rejected.inc({ code });
+    this.#deps.metrics.auditEvents.inc();
+    throw new AirlockError(code, message, details);
+  }
+
+  #log(action: ActionRecord, decision: Decision): void {
+    this.#deps.logger.info(
+      {
+        event: 'action.decided',
+        action: action.id,
+        agent: action.agentId,
+        type: action.type,
+        environment: action.environment,
+        effect: decision.effect,
+        level: decision.trustLevel,
+        bundle: decision.policyVersion,
+      },
+      `${action.agentId} ${action.type}@${action.environment}: ${decision.effect}`,
+    );
+  }
+}
+
+function sameRequestOrConflict(earlier: ActionRecord, requestHash: string): ActionRecord {
+  if (earlier.requestHash !== requestHash) {
+    throw new AirlockError(
+      'idempotency_conflict',
+      `idempotency key already used for action ${earlier.id} with a different request`,
+      [{ path: 'idempotencyKey', message: `already used for ${earlier.id}` }],
+    );
+  }
+  return earlier;
+}
+
+function factsWithoutRequest(facts: DecisionFacts): JsonObject {
+  const { request: _request, ...rest } = facts;
+  return rest as unknown as JsonObject;
+}
+
+function safeHash(body: unknown): string | null {
+  try {
+    return sha256Hex(canonicalJson(body));
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,52 @@
+/** A compiled policy bundle: rules ready to evaluate, identified by the hash of their files. */
+
+import type { Effect } from '../domain/decision.ts';
+import type { JsonObject } from '../domain/json.ts';
+import type { TrustLevel } from '../domain/levels.ts';
+import type { Glob } from './glob.ts';
+
+/** What a rule's CEL condition sees. */
+export interface PolicyInput {
+  readonly request: JsonObject;
+  readonly action: JsonObject;
+  readonly agent: JsonObject;
+  readonly environment: JsonObject;
+  readonly level: TrustLevel;
+  readonly now: Date;
+}
+
+/**
+ * A compiled condition. `evaluate` takes the activation built once per decision from a
+ * PolicyInput (see `celActivation`), and throws when the expression cannot be evaluated on it.
+ */
+export interface Condition {
+  evaluate(activation: Readonly<Record<string, unknown>>): unknown;
+}
+
+export interface CompiledRule {
+  readonly name: string;
+  readonly file: string;
+  readonly line: number;
+  readonly effect: Effect;
+  readonly reason: string;
+  /** null: every action type. */
+  readonly types: readonly Glob[] | null;
+  /** null: every environment. */
+  readonly environments: ReadonlySet<string> | null;
+  readonly when: string | null;
+  readonly condition: Condition | null;
+}
+
+export interface PolicyFile {
+  /** Path relative to the project directory. */
+  readonly path: string;
+  readonly sha256: string;
+}
+
+export interface PolicyBundle {
+  /** `sha256:` + hex digest over the files and the default effect. */
+  readonly hash: string;
+  readonly defaultEffect: Effect;
+  readonly rules: readonly CompiledRule[];
+  readonly files: readonly PolicyFile[];
+}

@@ -1,0 +1,169 @@
+/**
+ * Loads a whole project (config, catalog, policies, people) into one immutable snapshot, or
+ * rejects it whole with every problem listed. A snapshot in force is only ever replaced by a good one.
+ */
+
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import type { Catalog } from '../catalog/catalog.ts';
+import { compileCatalog } from '../catalog/catalog-loader.ts';
+import { failed, type Loaded, loaded, type Problem } from '../config/problems.ts';
+import type { YamlSource } from '../config/yaml-source.ts';
+import { parseChangeWindow } from '../policy/change-window.ts';
+import type { PolicyBundle } from '../policy/policy-bundle.ts';
+import { compilePolicies } from '../policy/policy-compiler.ts';
+import { parseStorageUrl } from '../store/open-store.ts';
+import { expandPaths, readYaml } from './project-files.ts';
+import {
+  type EnvironmentSpec,
+  type Person,
+  type ProjectConfig,
+  peopleFileSchema,
+  projectSchema,
+} from './project-schema.ts';
+
+export interface Project {
+  /** Absolute path of airlock.yaml. */
+  readonly configPath: string;
+  readonly dir: string;
+  readonly config: ProjectConfig;
+  readonly catalog: Catalog;
+  readonly bundle: PolicyBundle;
+  readonly people: ReadonlyMap<string, Person>;
+  readonly environments: ReadonlyMap<string, EnvironmentSpec>;
+  /** The storage URL with relative paths resolved against the project directory. */
+  readonly storageUrl: string;
+  /** Files and directories whose change should trigger a reload. */
+  readonly watchPaths: readonly string[];
+  /** Hash of every file read; equal fingerprints mean nothing changed. */
+  readonly fingerprint: string;
+}
+
+export async function loadProject(configFile: string): Promise<Loaded<Project>> {
+  const configPath = path.resolve(configFile);
+  const dir = path.dirname(configPath);
+  const problems: Problem[] = [];
+
+  const source = await readYaml(configPath, problems);
+  if (source === null) return failed(problems);
+  const decoded = source.decode(projectSchema);
+  if (!decoded.ok) return failed(decoded.problems);
+  const config = decoded.value;
+
+  const environments = checkEnvironments(source, config, problems);
+
+  const catalogFiles = await expandPaths(dir, config.catalog, { source, path: ['catalog'] }, problems);
+  const catalogSources = await readAll(catalogFiles, problems);
+  const catalog = compileCatalog(catalogSources);
+  if (!catalog.ok) problems.push(...catalog.problems);
+
+  const peopleSource =
+    config.people === undefined ? null : await readYaml(path.resolve(dir, config.people), problems);
+  const people = peopleSource === null ? new Map<string, Person>() : decodePeople(peopleSource, problems);
+
+  const policyFiles = await expandPaths(dir, config.policies, { source, path: ['policies'] }, problems);
+  const policySources = await readAll(policyFiles, problems);
+  const bundle = compilePolicies(
+    policySources.map((s, i) => ({ source: s, relativePath: path.relative(dir, policyFiles[i] ?? '') })),
+    {
+      actionTypes: catalog.ok ? catalog.value.list().map((entry) => entry.type) : null,
+      environments: new Set(environments.keys()),
+      defaultEffect: config.policy.defaultEffect,
+    },
+  );
+  if (!bundle.ok) problems.push(...bundle.problems);
+
+  if (problems.length > 0 || !catalog.ok || !bundle.ok) return failed(problems);
+  return loaded({
+    configPath,
+    dir,
+    config,
+    catalog: catalog.value,
+    bundle: bundle.value,
+    people,
+    environments,
+    storageUrl: resolveStorageUrl(dir, config.storage.url),
+    watchPaths: [
+      configPath,
+      ...config.catalog.map((p) => path.resolve(dir, p)),
+      ...config.policies.map((p) => path.resolve(dir, p)),
+      ...(config.people === undefined ? [] : [path.resolve(dir, config.people)]),
+    ],
+    fingerprint: fingerprint([
+      source,
+      ...catalogSources,
+      ...policySources,
+      ...(peopleSource === null ? [] : [peopleSource]),
+    ]),
+  });
+}
+
+function fingerprint(sources: readonly YamlSource[]): string {
+  const hash = createHash('sha256');
+  for (const source of sources) hash.update(`${source.file}\u0000${source.text}\u0000`);
+  return hash.digest('hex');
+}
+
+async function readAll(files: readonly string[], problems: Problem[]): Promise<YamlSource[]> {
+  const sources: YamlSource[] = [];
+  for (const file of files) {
+    const source = await readYaml(file, problems);
+    if (source !== null) sources.push(source);
+  }
+  return sources;
+}
+
+function checkEnvironments(
+  source: YamlSource,
+  config: ProjectConfig,
+  problems: Problem[],
+): Map<string, EnvironmentSpec> {
+  const environments = new Map<string, EnvironmentSpec>();
+  config.environments.forEach((env, index) => {
+    if (environments.has(env.name)) {
+      problems.push(
+        source.problem(['environments', index, 'name'], `environment "${env.name}" is listed twice`),
+      );
+    }
+    environments.set(env.name, env);
+    env.changeWindows.forEach((text, w) => {
+      const parsed = parseChangeWindow(text);
+      if (!parsed.ok)
+        problems.push(source.problem(['environments', index, 'changeWindows', w], parsed.message));
+    });
+  });
+  for (const level of ['conditional', 'scoped'] as const) {
+    const listed = config.trust.levels[level].environments;
+    if (!Array.isArray(listed)) continue;
+    listed.forEach((name, i) => {
+      if (!environments.has(name)) {
+        problems.push(
+          source.problem(['trust', 'levels', level, 'environments', i], `unknown environment "${name}"`),
+        );
+      }
+    });
+  }
+  return environments;
+}
+
+function decodePeople(source: YamlSource, problems: Problem[]): Map<string, Person> {
+  const people = new Map<string, Person>();
+  const decoded = source.decode(peopleFileSchema);
+  if (!decoded.ok) {
+    problems.push(...decoded.problems);
+    return people;
+  }
+  decoded.value.people.forEach((person, index) => {
+    if (people.has(person.id)) {
+      problems.push(source.problem(['people', index, 'id'], `person "${person.id}" is listed twice`));
+    }
+    people.set(person.id, person);
+  });
+  return people;
+}
+
+function resolveStorageUrl(dir: string, url: string): string {
+  const target = parseStorageUrl(url);
+  if (target.kind !== 'sqlite' || target.path === ':memory:') return url;
+  return `sqlite:${path.resolve(dir, target.path)}`;
+}

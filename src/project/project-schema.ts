@@ -1,0 +1,77 @@
+/** The shape of `airlock.yaml`, the one project file that points to everything else. */
+
+import { z } from 'zod';
+import { EFFECTS } from '../domain/decision.ts';
+import { trustSettingsSchema } from '../trust/trust-settings.ts';
+
+const paths = z
+  .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+  .transform((p) => (Array.isArray(p) ? p : [p]));
+
+export const environmentSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][\w.-]*$/, 'environment names are letters, digits, - . _'),
+  production: z.boolean().default(false),
+  /** Local-time windows in which level-3 agents may act alone, e.g. "Mon-Fri 09:00-17:00 Europe/Berlin". */
+  changeWindows: z.array(z.string()).default([]),
+});
+
+export const projectSchema = z.strictObject({
+  version: z.literal(1).default(1),
+  server: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65_535).default(8080),
+      /** Largest request body accepted, in bytes. */
+      bodyLimit: z
+        .number()
+        .int()
+        .min(1024)
+        .max(64 * 1024 * 1024)
+        .default(1024 * 1024),
+    })
+    .default({ host: '127.0.0.1', port: 8080, bodyLimit: 1024 * 1024 }),
+  storage: z
+    .strictObject({
+      /** `sqlite:path/to/file.db`, relative to this file. */
+      url: z.string().min(1).default('sqlite:data/airlock.db'),
+    })
+    .default({ url: 'sqlite:data/airlock.db' }),
+  catalog: paths,
+  policies: paths,
+  people: z.string().min(1).optional(),
+  environments: z.array(environmentSchema).min(1),
+  policy: z
+    .strictObject({
+      /** What happens when no rule matches. */
+      defaultEffect: z.enum(EFFECTS).default('escalate'),
+      /** Reload policies and catalog when their files change. */
+      watch: z.boolean().default(true),
+    })
+    .default({ defaultEffect: 'escalate', watch: true }),
+  trust: trustSettingsSchema.default(trustSettingsSchema.parse({})),
+  log: z
+    .strictObject({
+      level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    })
+    .default({ level: 'info' }),
+});
+
+export type ProjectConfig = z.output<typeof projectSchema>;
+export type EnvironmentSpec = z.output<typeof environmentSchema>;
+
+export const ROLES = ['viewer', 'approver', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const personSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'person ids are lower-case words joined by - . or _'),
+  name: z.string().min(1),
+  role: z.enum(ROLES),
+  groups: z.array(z.string().min(1)).default([]),
+  email: z.string().optional(),
+});
+
+export const peopleFileSchema = z.strictObject({
+  people: z.array(personSchema),
+});
+
+export type Person = z.output<typeof personSchema>;

@@ -1,0 +1,145 @@
+/**
+ * A Kysely dialect over Node's built-in `node:sqlite`: WAL, synchronous=FULL, a cache of prepared
+ * statements, one connection guarded by a mutex (so a transaction never interleaves with other
+ * queries), and BEGIN IMMEDIATE (so concurrent writers from other processes queue on the lock).
+ */
+
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type DatabaseIntrospector,
+  type Dialect,
+  type DialectAdapter,
+  type Driver,
+  type Kysely,
+  type QueryCompiler,
+  type QueryResult,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+} from 'kysely';
+
+export interface NodeSqliteOptions {
+  /** File path, or `:memory:`. */
+  readonly path: string;
+  /** How long a writer waits for another process's lock before failing. */
+  readonly busyTimeoutMs?: number;
+}
+
+export class NodeSqliteDialect implements Dialect {
+  readonly #options: NodeSqliteOptions;
+
+  constructor(options: NodeSqliteOptions) {
+    this.#options = options;
+  }
+
+  createDriver(): Driver {
+    return new NodeSqliteDriver(this.#options);
+  }
+
+  createQueryCompiler(): QueryCompiler {
+    return new SqliteQueryCompiler();
+  }
+
+  createAdapter(): DialectAdapter {
+    return new SqliteAdapter();
+  }
+
+  createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
+    return new SqliteIntrospector(db);
+  }
+}
+
+class NodeSqliteDriver implements Driver {
+  readonly #options: NodeSqliteOptions;
+  #connection: NodeSqliteConnection | null = null;
+  #locked: Promise<void> = Promise.resolve();
+
+  constructor(options: NodeSqliteOptions) {
+    this.#options = options;
+  }
+
+  async init(): Promise<void> {
+    const db = new DatabaseSync(this.#options.path);
+    db.exec(`PRAGMA busy_timeout = ${this.#options.busyTimeoutMs ?? 10_000}`);
+    if (this.#options.path !== ':memory:') db.exec('PRAGMA journal_mode = WAL');
+    db.exec('PRAGMA synchronous = FULL');
+    db.exec('PRAGMA foreign_keys = ON');
+    this.#connection = new NodeSqliteConnection(db);
+  }
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    const connection = this.#connection;
+    if (connection === null) throw new Error('the SQLite database is closed');
+    // A promise chain as mutex: each holder releases by resolving the next link.
+    let release!: () => void;
+    const previous = this.#locked;
+    this.#locked = new Promise((resolve) => {
+      release = resolve;
+    });
+    await previous;
+    connection.release = release;
+    return connection;
+  }
+
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('BEGIN IMMEDIATE'));
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('COMMIT'));
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('ROLLBACK'));
+  }
+
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    (connection as NodeSqliteConnection).release();
+  }
+
+  async destroy(): Promise<void> {
+    this.#connection?.close();
+    this.#connection = null;
+  }
+}
+
+class NodeSqliteConnection implements DatabaseConnection {
+  readonly #db: DatabaseSync;
+  readonly #statements = new Map<string, { statement: StatementSync; reader: boolean }>();
+  release: () => void = () => {};
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+  }
+
+  #prepare(sql: string): { statement: StatementSync; reader: boolean } {
+    let cached = this.#statements.get(sql);
+    if (cached === undefined) {
+      const statement = this.#db.prepare(sql);
+      cached = { statement, reader: statement.columns().length > 0 };
+      if (this.#statements.size > 500) this.#statements.clear();
+      this.#statements.set(sql, cached);
+    }
+    return cached;
+  }
+
+  async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    const { statement, reader } = this.#prepare(compiledQuery.sql);
+    const parameters = compiledQuery.parameters as never[];
+    if (reader) return { rows: statement.all(...parameters) as R[] };
+    const { changes, lastInsertRowid } = statement.run(...parameters);
+    return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
+  }
+
+  async *streamQuery<R>(compiledQuery: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+    const { statement } = this.#prepare(compiledQuery.sql);
+    for (const row of statement.iterate(...(compiledQuery.parameters as never[]))) yield { rows: [row as R] };
+  }
+
+  close(): void {
+    this.#statements.clear();
+    this.#db.close();
+  }
+}

@@ -1,0 +1,71 @@
+/** What the store hands back: rows turned into typed records. */
+
+import type { Actor, AuditRecord, NewAuditEvent } from '../audit/audit-event.ts';
+import type { ActionRequest, ActionStatus } from '../domain/action.ts';
+import type { Decision } from '../domain/decision.ts';
+import type { JsonObject } from '../domain/json.ts';
+import type { TrustLevel } from '../domain/levels.ts';
+
+export type { Actor, AuditRecord, NewAuditEvent };
+
+export interface AgentRecord {
+  readonly id: string;
+  readonly owner: string;
+  readonly status: 'active' | 'suspended';
+  readonly description: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface CredentialRecord {
+  readonly hash: string;
+  readonly principalKind: 'agent' | 'person';
+  readonly principalId: string;
+  readonly createdAt: string;
+  readonly revokedAt: string | null;
+}
+
+export interface GrantRecord {
+  readonly agentId: string;
+  readonly typePattern: string;
+  readonly environment: string;
+  readonly level: TrustLevel;
+  readonly grantedBy: string;
+  readonly reason: string;
+  readonly grantedAt: string;
+}
+
+export interface ActionRecord {
+  readonly id: string;
+  readonly agentId: string;
+  readonly type: string;
+  readonly environment: string;
+  readonly status: ActionStatus;
+  readonly request: ActionRequest;
+  readonly requestHash: string;
+  readonly idempotencyKey: string | null;
+  readonly incident: string | null;
+  /** Exactly the facts the decision saw, for explain and replay. */
+  readonly facts: JsonObject;
+  readonly decision: Decision;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface ActionFilter {
+  readonly agentId?: string | undefined;
+  readonly type?: string | undefined;
+  readonly environment?: string | undefined;
+  readonly status?: ActionStatus | undefined;
+  readonly incident?: string | undefined;
+  readonly since?: string | undefined;
+  readonly until?: string | undefined;
+  /** Keyset cursor: return actions older than this (createdAt, id). */
+  readonly before?: { readonly createdAt: string; readonly id: string } | undefined;
+  readonly limit: number;
+}
+
+export interface ChainHead {
+  readonly seq: number;
+  readonly hash: string;
+}

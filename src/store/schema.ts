@@ -1,0 +1,68 @@
+/** Table types as Kysely sees them. JSON is stored as text so that one schema serves SQLite and PostgreSQL. */
+
+export interface AgentsTable {
+  id: string;
+  owner: string;
+  status: 'active' | 'suspended';
+  description: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CredentialsTable {
+  /** SHA-256 of the token; the token itself is never stored. */
+  hash: string;
+  principal_kind: 'agent' | 'person';
+  principal_id: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface GrantsTable {
+  agent_id: string;
+  type_pattern: string;
+  environment: string;
+  level: number;
+  granted_by: string;
+  reason: string;
+  granted_at: string;
+}
+
+export interface ActionsTable {
+  id: string;
+  agent_id: string;
+  type: string;
+  environment: string;
+  status: string;
+  request: string;
+  request_hash: string;
+  idempotency_key: string | null;
+  incident: string | null;
+  facts: string;
+  decision: string;
+  effect: string;
+  trust_level: number;
+  policy_version: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AuditEventsTable {
+  seq: number;
+  at: string;
+  kind: string;
+  actor_kind: string;
+  actor_id: string;
+  subject: string | null;
+  data: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface Database {
+  agents: AgentsTable;
+  credentials: CredentialsTable;
+  grants: GrantsTable;
+  actions: ActionsTable;
+  audit_events: AuditEventsTable;
+}

@@ -1,0 +1,52 @@
+/** The one seam to the database. Domain code talks to these interfaces, never to SQL. */
+
+import type {
+  ActionFilter,
+  ActionRecord,
+  AgentRecord,
+  AuditRecord,
+  ChainHead,
+  CredentialRecord,
+  GrantRecord,
+  NewAuditEvent,
+} from './records.ts';
+
+export interface StoreReader {
+  findCredential(hash: string): Promise<CredentialRecord | null>;
+  getAgent(id: string): Promise<AgentRecord | null>;
+  listAgents(): Promise<AgentRecord[]>;
+  listGrants(agentId: string): Promise<GrantRecord[]>;
+  getAction(id: string): Promise<ActionRecord | null>;
+  findActionByKey(agentId: string, idempotencyKey: string): Promise<ActionRecord | null>;
+  listActions(filter: ActionFilter): Promise<ActionRecord[]>;
+  auditHead(): Promise<ChainHead | null>;
+  /** Events with seq > afterSeq, ascending, at most `limit`. */
+  auditRange(afterSeq: number, limit: number): Promise<AuditRecord[]>;
+  auditForSubject(subject: string): Promise<AuditRecord[]>;
+}
+
+/** Everything a write transaction may do; it holds the audit chain until it commits. */
+export interface StoreTx extends StoreReader {
+  /** Chain events after the current head; they commit (durably) with the rest of the transaction. */
+  appendAudit(events: readonly NewAuditEvent[], at: string): Promise<AuditRecord[]>;
+  insertAgent(agent: AgentRecord): Promise<void>;
+  setAgentStatus(id: string, status: AgentRecord['status'], at: string): Promise<void>;
+  insertCredential(credential: CredentialRecord): Promise<void>;
+  /** Revoke every live credential of a principal; returns how many were revoked. */
+  revokeCredentials(
+    kind: CredentialRecord['principalKind'],
+    principalId: string,
+    at: string,
+  ): Promise<number>;
+  putGrant(grant: GrantRecord): Promise<void>;
+  /** Insert unless the agent already used the idempotency key; never throws for that case. */
+  insertAction(action: ActionRecord): Promise<'inserted' | 'duplicate'>;
+}
+
+export interface Store extends StoreReader {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Run `work` in one transaction; it has committed durably when the promise resolves. */
+  write<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
