@@ -6,7 +6,7 @@ import { AirlockError } from '../domain/errors.ts';
 import type { Airlock } from '../gateway/airlock.ts';
 import { sendError } from './error-envelope.ts';
 import { openApiDocument } from './openapi.ts';
-import type { Route } from './route.ts';
+import { admit, type Route } from './route.ts';
 import { getActionRoute } from './routes/get-action.ts';
 import { getAgentTrustRoute } from './routes/get-agent-trust.ts';
 import { getCatalogRoute } from './routes/get-catalog.ts';
@@ -18,6 +18,22 @@ import { proposeActionRoute } from './routes/propose-action.ts';
 import { setAgentTrustRoute } from './routes/set-agent-trust.ts';
 import { verifyAuditRoute } from './routes/verify-audit.ts';
 import { waitActionRoute } from './routes/wait-action.ts';
+
+const openApiRoute: Route = {
+  spec: {
+    method: 'GET',
+    url: '/v1/openapi.json',
+    operationId: 'openApi',
+    summary: 'This document',
+    tag: 'operations',
+    auth: 'none',
+    responses: { 200: { description: 'OpenAPI 3.1' } },
+  },
+  handle: () => {
+    const document = openApiDocument(ROUTES, API_VERSION);
+    return async () => document;
+  },
+};
 
 export const ROUTES: readonly Route[] = [
   proposeActionRoute,
@@ -32,6 +48,7 @@ export const ROUTES: readonly Route[] = [
   healthRoute,
   readyRoute,
   metricsRoute,
+  openApiRoute,
 ];
 
 export const API_VERSION = '1.0.0';
@@ -55,8 +72,18 @@ export function buildServer(airlock: Airlock): FastifyInstance {
   // Only JSON bodies are accepted; anything else is a 415 in the envelope.
   app.removeContentTypeParser('text/plain');
 
+  const authOf = new Map(ROUTES.map(({ spec }) => [`${spec.method} ${spec.url}`, spec.auth]));
+  app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // Authenticate before the body is read: unknown callers get 401 without their bodies being parsed.
+    const method = request.method === 'HEAD' ? 'GET' : request.method;
+    const url = request.routeOptions.url;
+    if (url === undefined) return; // no route matched: the not-found handler answers
+    const auth = authOf.get(`${method} ${url}`);
+    // Fail closed: a route that does not declare who may call it answers nobody.
+    if (auth === undefined) throw new AirlockError('internal', `route ${method} ${url} declares no caller`);
+    request.principal = await admit(airlock, auth, request.headers.authorization);
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -76,8 +103,8 @@ export function buildServer(airlock: Airlock): FastifyInstance {
     ),
   );
 
-  for (const route of ROUTES) route.register(app, airlock);
-  const document = openApiDocument(ROUTES, API_VERSION);
-  app.get('/v1/openapi.json', async () => document);
+  for (const route of ROUTES) {
+    app.route({ method: route.spec.method, url: route.spec.url, handler: route.handle(airlock) });
+  }
   return app;
 }

@@ -69,7 +69,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
   }
   const store = await openStore(initial.storageUrl);
   const events = new ActionEvents();
-  const committer = new GroupCommitter(store);
+  const committer = new GroupCommitter(store, { onBatch: (size) => metrics.commitBatch.observe(size) });
 
   const recordPolicy = async (project: Project, trigger: ReloadTrigger | 'startup') => {
     const last = (await store.auditForSubject('policy')).at(-1);

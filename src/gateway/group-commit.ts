@@ -21,9 +21,13 @@ export class GroupCommitter {
   #batches = 0;
   #jobs = 0;
 
-  constructor(store: Store, maxBatch = 256) {
+  readonly #onBatch: (size: number) => void;
+
+  /** @param onBatch called with the size of every committed batch (for metrics). */
+  constructor(store: Store, options: { maxBatch?: number; onBatch?: (size: number) => void } = {}) {
     this.#store = store;
-    this.#maxBatch = maxBatch;
+    this.#maxBatch = options.maxBatch ?? 256;
+    this.#onBatch = options.onBatch ?? (() => {});
   }
 
   /** Run `work` inside a shared write transaction; resolves after the commit. */
@@ -70,6 +74,7 @@ export class GroupCommitter {
       });
       this.#batches += 1;
       this.#jobs += batch.length;
+      this.#onBatch(batch.length);
       for (const [i, job] of batch.entries()) job.resolve(results[i]);
     } catch (error) {
       if (batch.length === 1) {
@@ -81,6 +86,7 @@ export class GroupCommitter {
           job.resolve(await this.#store.write(job.work));
           this.#batches += 1;
           this.#jobs += 1;
+          this.#onBatch(1);
         } catch (jobError) {
           job.reject(jobError);
         }

@@ -1,18 +1,39 @@
-/** Identifiers that sort by creation time: `act_` + 10 base-32 time digits + 16 random. */
+/**
+ * Identifiers that sort by creation: `act_` + 10 base-32 digits of the time in milliseconds, 4 of a
+ * per-process counter (so ids made in the same millisecond keep their order), and 12 random.
+ */
 
 import { randomBytes } from 'node:crypto';
 
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
-export function newId(prefix: string, at: Date): string {
-  let time = at.getTime();
-  let head = '';
-  for (let i = 0; i < 10; i++) {
-    head = ALPHABET[time % 32] + head;
-    time = Math.floor(time / 32);
+let lastTime = -1;
+let counter = 0;
+
+function base32(value: number, digits: number): string {
+  let out = '';
+  let rest = value;
+  for (let i = 0; i < digits; i++) {
+    out = ALPHABET[rest % 32] + out;
+    rest = Math.floor(rest / 32);
   }
-  const bytes = randomBytes(10);
+  return out;
+}
+
+export function newId(prefix: string, at: Date): string {
+  const time = at.getTime();
+  if (time > lastTime) {
+    lastTime = time;
+    counter = 0;
+  } else {
+    // Same millisecond, or a clock that stepped back: keep counting from the last time seen.
+    counter += 1;
+    if (counter >= 32 ** 4) {
+      lastTime += 1;
+      counter = 0;
+    }
+  }
   let tail = '';
-  for (const byte of bytes) tail += ALPHABET[byte % 32];
-  return `${prefix}_${head}${tail}`;
+  for (const byte of randomBytes(12)) tail += ALPHABET[byte % 32];
+  return `${prefix}_${base32(lastTime, 10)}${base32(counter, 4)}${tail}`;
 }

@@ -13,7 +13,7 @@ import { AirlockError, type ErrorDetail } from '../domain/errors.ts';
 import type { JsonObject } from '../domain/json.ts';
 import { parseProposal } from '../domain/proposal-schema.ts';
 import type { Project } from '../project/project-loader.ts';
-import type { ActionRecord, AgentRecord } from '../store/records.ts';
+import type { ActionRecord, AgentRecord, AuditRecord } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
 import { formatScope, resolveLevel } from '../trust/scope.ts';
 import { ceilingFor } from '../trust/trust-settings.ts';
@@ -33,6 +33,8 @@ export const STATUS_OF: Readonly<Record<DecisionEffect, ActionStatus>> = {
 
 export interface ProposalOutcome {
   readonly action: ActionRecord;
+  /** The action's audit events so far (its decision path). */
+  readonly path: readonly AuditRecord[];
   /** True when an idempotency key returned an action proposed earlier. */
   readonly replayed: boolean;
 }
@@ -85,7 +87,7 @@ export class ProposalService {
 
     if (idempotencyKey !== null) {
       const earlier = await store.findActionByKey(agent.id, idempotencyKey);
-      if (earlier !== null) return { action: sameRequestOrConflict(earlier, requestHash), replayed: true };
+      if (earlier !== null) return this.#replay(earlier, requestHash);
     }
 
     const now = clock.now();
@@ -168,7 +170,7 @@ export class ProposalService {
       // Another proposal with the same key won the race; answer with that one.
       const earlier = idempotencyKey === null ? null : await store.findActionByKey(agent.id, idempotencyKey);
       if (earlier === null) throw new AirlockError('internal', 'idempotent proposal vanished');
-      return { action: sameRequestOrConflict(earlier, requestHash), replayed: true };
+      return this.#replay(earlier, requestHash);
     }
 
     metrics.decisions.inc({ effect: decision.effect });
@@ -180,7 +182,12 @@ export class ProposalService {
       seq: written[written.length - 1]?.seq ?? 0,
     });
     this.#log(action, decision);
-    return { action, replayed: false };
+    return { action, path: written, replayed: false };
+  }
+
+  async #replay(earlier: ActionRecord, requestHash: string): Promise<ProposalOutcome> {
+    const action = sameRequestOrConflict(earlier, requestHash);
+    return { action, path: await this.#deps.store.auditForSubject(action.id), replayed: true };
   }
 
   /** A proposal that never reached a decision: audited as a rejected attempt, answered with 422. */

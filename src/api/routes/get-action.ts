@@ -1,7 +1,7 @@
 /** GET /v1/actions/:id — an action with its status, decision and decision path. */
 
 import { actionView } from '../../gateway/action-view.ts';
-import { param, type Route } from '../route.ts';
+import { param, principalOf, type Route } from '../route.ts';
 import { actionSchema, errorSchema } from '../schemas.ts';
 
 export const getActionRoute: Route = {
@@ -17,11 +17,8 @@ export const getActionRoute: Route = {
       404: { description: 'No such action visible to the caller', schema: errorSchema },
     },
   },
-  register(app, airlock) {
-    app.get('/v1/actions/:id', async (request) => {
-      const principal = await airlock.authenticate(request.headers.authorization);
-      const action = await airlock.actions.get(param(request, 'id'), principal);
-      return actionView(action, await airlock.actions.path(action.id));
-    });
+  handle: (airlock) => async (request) => {
+    const action = await airlock.actions.get(param(request, 'id'), principalOf(request));
+    return actionView(action, await airlock.actions.path(action.id));
   },
 };

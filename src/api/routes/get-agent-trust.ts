@@ -1,6 +1,5 @@
 /** GET /v1/agents/:id/trust — the agent's levels per scope and its ceiling. */
 
-import { requirePerson } from '../../gateway/auth.ts';
 import { param, type Route } from '../route.ts';
 import { errorSchema, trustSchema } from '../schemas.ts';
 
@@ -17,24 +16,21 @@ export const getAgentTrustRoute: Route = {
       404: { description: 'No such agent', schema: errorSchema },
     },
   },
-  register(app, airlock) {
-    app.get('/v1/agents/:id/trust', async (request) => {
-      requirePerson(await airlock.authenticate(request.headers.authorization));
-      const view = await airlock.trust.show(param(request, 'id'));
-      return {
-        agent: view.agent,
-        ceiling: view.ceiling,
-        scopes: view.scopes.map((s) => ({
-          scope: s.scope,
-          typePattern: s.typePattern,
-          environment: s.environment,
-          level: s.level,
-          effective: s.effective,
-          grantedBy: s.grantedBy,
-          reason: s.reason,
-          grantedAt: s.grantedAt,
-        })),
-      };
-    });
+  handle: (airlock) => async (request) => {
+    const view = await airlock.trust.show(param(request, 'id'));
+    return {
+      agent: view.agent,
+      ceiling: view.ceiling,
+      scopes: view.scopes.map((s) => ({
+        scope: s.scope,
+        typePattern: s.typePattern,
+        environment: s.environment,
+        level: s.level,
+        effective: s.effective,
+        grantedBy: s.grantedBy,
+        reason: s.reason,
+        grantedAt: s.grantedAt,
+      })),
+    };
   },
 };

@@ -13,25 +13,22 @@ export const getCatalogRoute: Route = {
     auth: 'agent or person',
     responses: { 200: { description: 'The catalog in force', schema: catalogSchema } },
   },
-  register(app, airlock) {
-    app.get('/v1/catalog', async (request) => {
-      await airlock.authenticate(request.headers.authorization);
-      return {
-        types: airlock
-          .project()
-          .catalog.list()
-          .map((entry) => ({
-            type: entry.type,
-            description: entry.description,
-            tier: entry.tier,
-            domains: entry.domains,
-            reversible: entry.reversible,
-            targets: entry.targets,
-            paramsSchema: entry.paramsSchema,
-            example: entry.example,
-            verified: entry.verification !== null,
-          })),
-      };
-    });
+  handle: (airlock) => async () => {
+    return {
+      types: airlock
+        .project()
+        .catalog.list()
+        .map((entry) => ({
+          type: entry.type,
+          description: entry.description,
+          tier: entry.tier,
+          domains: entry.domains,
+          reversible: entry.reversible,
+          targets: entry.targets,
+          paramsSchema: entry.paramsSchema,
+          example: entry.example,
+          verified: entry.verification !== null,
+        })),
+    };
   },
 };

@@ -13,9 +13,7 @@ export const healthRoute: Route = {
     auth: 'none',
     responses: { 200: { description: 'Alive', schema: healthSchema } },
   },
-  register(app) {
-    app.get('/healthz', async () => ({ status: 'ok' }));
-  },
+  handle: () => async () => ({ status: 'ok' }),
 };
 
 export const readyRoute: Route = {
@@ -31,16 +29,14 @@ export const readyRoute: Route = {
       503: { description: 'Not ready', schema: healthSchema },
     },
   },
-  register(app, airlock) {
-    app.get('/readyz', async (_request, reply) => {
-      try {
-        await airlock.store.ping();
-        return { status: 'ok', checks: { database: 'ok', bundle: airlock.project().bundle.hash } };
-      } catch (error) {
-        return reply
-          .status(503)
-          .send({ status: 'unavailable', checks: { database: (error as Error).message } });
-      }
-    });
+  handle: (airlock) => async (_request, reply) => {
+    try {
+      await airlock.store.ping();
+      return { status: 'ok', checks: { database: 'ok', bundle: airlock.project().bundle.hash } };
+    } catch (error) {
+      return reply
+        .status(503)
+        .send({ status: 'unavailable', checks: { database: (error as Error).message } });
+    }
   },
 };

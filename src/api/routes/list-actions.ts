@@ -4,7 +4,6 @@ import { z } from 'zod';
 import { ACTION_STATUSES } from '../../domain/action.ts';
 import { AirlockError } from '../../domain/errors.ts';
 import { actionView } from '../../gateway/action-view.ts';
-import { requirePerson } from '../../gateway/auth.ts';
 import { parseInput, type Route } from '../route.ts';
 import { actionListSchema, errorSchema } from '../schemas.ts';
 
@@ -50,29 +49,26 @@ export const listActionsRoute: Route = {
       403: { description: 'Agents cannot list actions', schema: errorSchema },
     },
   },
-  register(app, airlock) {
-    app.get('/v1/actions', async (request) => {
-      requirePerson(await airlock.authenticate(request.headers.authorization));
-      const q = parseInput(listQuery, request.query, 'query');
-      const toIso = (t: string | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
-      const actions = await airlock.actions.list({
-        agentId: q.agent,
-        type: q.type,
-        environment: q.environment,
-        status: q.status,
-        incident: q.incident,
-        since: toIso(q.since),
-        until: toIso(q.until),
-        before: q.cursor === undefined ? undefined : decodeCursor(q.cursor),
-        limit: q.limit + 1,
-      });
-      const page = actions.slice(0, q.limit);
-      const last = page.at(-1);
-      return {
-        actions: page.map((a) => actionView(a)),
-        nextCursor:
-          actions.length > q.limit && last !== undefined ? encodeCursor(last.createdAt, last.id) : null,
-      };
+  handle: (airlock) => async (request) => {
+    const q = parseInput(listQuery, request.query, 'query');
+    const toIso = (t: string | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
+    const actions = await airlock.actions.list({
+      agentId: q.agent,
+      type: q.type,
+      environment: q.environment,
+      status: q.status,
+      incident: q.incident,
+      since: toIso(q.since),
+      until: toIso(q.until),
+      before: q.cursor === undefined ? undefined : decodeCursor(q.cursor),
+      limit: q.limit + 1,
     });
+    const page = actions.slice(0, q.limit);
+    const last = page.at(-1);
+    return {
+      actions: page.map((a) => actionView(a)),
+      nextCursor:
+        actions.length > q.limit && last !== undefined ? encodeCursor(last.createdAt, last.id) : null,
+    };
   },
 };

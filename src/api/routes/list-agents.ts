@@ -1,6 +1,5 @@
 /** GET /v1/agents — the registered agents and their owners. */
 
-import { requirePerson } from '../../gateway/auth.ts';
 import type { Route } from '../route.ts';
 import { agentsSchema, errorSchema } from '../schemas.ts';
 
@@ -17,10 +16,7 @@ export const listAgentsRoute: Route = {
       403: { description: 'Agents cannot list agents', schema: errorSchema },
     },
   },
-  register(app, airlock) {
-    app.get('/v1/agents', async (request) => {
-      requirePerson(await airlock.authenticate(request.headers.authorization));
-      return { agents: await airlock.agents.list() };
-    });
+  handle: (airlock) => async () => {
+    return { agents: await airlock.agents.list() };
   },
 };

@@ -12,10 +12,8 @@ export const metricsRoute: Route = {
     auth: 'none',
     responses: { 200: { description: 'Prometheus text format' } },
   },
-  register(app, airlock) {
-    app.get('/metrics', async (_request, reply) => {
-      const registry = airlock.metrics.registry;
-      return reply.type(registry.contentType).send(await registry.metrics());
-    });
+  handle: (airlock) => async (_request, reply) => {
+    const registry = airlock.metrics.registry;
+    return reply.type(registry.contentType).send(await registry.metrics());
   },
 };

@@ -2,8 +2,7 @@
 
 import { proposalSchema } from '../../domain/proposal-schema.ts';
 import { actionView } from '../../gateway/action-view.ts';
-import { requireAgent } from '../../gateway/auth.ts';
-import type { Route } from '../route.ts';
+import { agentOf, type Route } from '../route.ts';
 import { actionSchema, errorSchema } from '../schemas.ts';
 
 export const proposeActionRoute: Route = {
@@ -22,16 +21,13 @@ export const proposeActionRoute: Route = {
       422: { description: 'Unknown action type, or params/targets that do not fit it', schema: errorSchema },
     },
   },
-  register(app, airlock) {
-    app.post('/v1/actions', async (request, reply) => {
-      const agent = requireAgent(await airlock.authenticate(request.headers.authorization));
-      const { action, replayed } = await airlock.proposals.propose(agent, request.body);
-      const path = await airlock.actions.path(action.id);
-      if (replayed) reply.header('idempotent-replayed', 'true');
-      return reply
-        .status(replayed ? 200 : 201)
-        .header('location', `/v1/actions/${action.id}`)
-        .send(actionView(action, path));
-    });
+  handle: (airlock) => async (request, reply) => {
+    const agent = agentOf(request);
+    const { action, path, replayed } = await airlock.proposals.propose(agent, request.body);
+    if (replayed) reply.header('idempotent-replayed', 'true');
+    return reply
+      .status(replayed ? 200 : 201)
+      .header('location', `/v1/actions/${action.id}`)
+      .send(actionView(action, path));
   },
 };

@@ -1,7 +1,6 @@
 /** PUT /v1/agents/:id/trust — an admin sets the level of one scope, with a reason (audited). */
 
-import { requirePerson } from '../../gateway/auth.ts';
-import { param, parseInput, type Route } from '../route.ts';
+import { param, parseInput, personOf, type Route } from '../route.ts';
 import { errorSchema, setTrustBodySchema, setTrustResultSchema } from '../schemas.ts';
 
 export const setAgentTrustRoute: Route = {
@@ -19,11 +18,9 @@ export const setAgentTrustRoute: Route = {
       422: { description: 'Bad scope, level or reason', schema: errorSchema },
     },
   },
-  register(app, airlock) {
-    app.put('/v1/agents/:id/trust', async (request) => {
-      const person = requirePerson(await airlock.authenticate(request.headers.authorization), ['admin']);
-      const body = parseInput(setTrustBodySchema, request.body, 'body');
-      return airlock.trust.setLevel({ agentId: param(request, 'id'), ...body }, person);
-    });
+  handle: (airlock) => async (request) => {
+    const person = personOf(request);
+    const body = parseInput(setTrustBodySchema, request.body, 'body');
+    return airlock.trust.setLevel({ agentId: param(request, 'id'), ...body }, person);
   },
 };

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { parseDuration } from '../../config/durations.ts';
 import { ACTION_STATUSES } from '../../domain/action.ts';
 import { actionView } from '../../gateway/action-view.ts';
-import { param, parseInput, type Route } from '../route.ts';
+import { param, parseInput, principalOf, type Route } from '../route.ts';
 import { errorSchema, waitSchema } from '../schemas.ts';
 
 const MAX_WAIT_MS = 120_000;
@@ -45,18 +45,15 @@ export const waitActionRoute: Route = {
       404: { description: 'No such action visible to the caller', schema: errorSchema },
     },
   },
-  register(app, airlock) {
-    app.get('/v1/actions/:id/wait', async (request, reply) => {
-      const principal = await airlock.authenticate(request.headers.authorization);
-      const query = parseInput(waitQuery, request.query, 'query');
-      const abort = new AbortController();
-      reply.raw.once('close', () => abort.abort());
-      const { action, changed } = await airlock.actions.wait(param(request, 'id'), principal, {
-        timeoutMs: query.timeout,
-        from: query.status,
-        signal: abort.signal,
-      });
-      return { changed, action: actionView(action, await airlock.actions.path(action.id)) };
+  handle: (airlock) => async (request, reply) => {
+    const query = parseInput(waitQuery, request.query, 'query');
+    const abort = new AbortController();
+    reply.raw.once('close', () => abort.abort());
+    const { action, changed } = await airlock.actions.wait(param(request, 'id'), principalOf(request), {
+      timeoutMs: query.timeout,
+      from: query.status,
+      signal: abort.signal,
     });
+    return { changed, action: actionView(action, await airlock.actions.path(action.id)) };
   },
 };

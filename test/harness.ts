@@ -1,0 +1,170 @@
+/**
+ * Integration harness: a fresh project (the quickstart, plus per-test file overrides) in a temp
+ * directory, a real SQLite file, a real server on a random port, and helpers to call it.
+ */
+
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildServer } from '../src/api/server.ts';
+import { type Airlock, createAirlock } from '../src/gateway/airlock.ts';
+import type { Clock } from '../src/gateway/clock.ts';
+
+export const QUICKSTART = path.resolve(import.meta.dirname, '../examples/quickstart');
+
+/** A clock tests move by hand. */
+export class ManualClock implements Clock {
+  #now: number;
+
+  constructor(start: string | Date = '2026-11-24T10:00:00.000Z') {
+    this.#now = new Date(start).getTime();
+  }
+
+  now(): Date {
+    return new Date(this.#now);
+  }
+
+  set(at: string | Date): void {
+    this.#now = new Date(at).getTime();
+  }
+
+  advance(ms: number): void {
+    this.#now += ms;
+  }
+}
+
+/** Copy the quickstart into a new temp directory and apply file overrides (path → contents). */
+export async function makeProject(
+  files: Readonly<Record<string, string>> = {},
+): Promise<{ dir: string; configPath: string }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'airlock-test-'));
+  await cp(QUICKSTART, dir, {
+    recursive: true,
+    filter: (source) => !source.split(path.sep).includes('data'),
+  });
+  for (const [name, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+    await writeFile(path.join(dir, name), text);
+  }
+  return { dir, configPath: path.join(dir, 'airlock.yaml') };
+}
+
+export interface Response<T = any> {
+  readonly status: number;
+  readonly body: T;
+  readonly text: string;
+  readonly headers: Headers;
+}
+
+export interface RequestOptions {
+  readonly token?: string;
+  /** Sent as JSON. */
+  readonly body?: unknown;
+  /** Sent as is (for malformed bodies); set content-type yourself in `headers`. */
+  readonly rawBody?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface Harness {
+  readonly dir: string;
+  readonly configPath: string;
+  readonly airlock: Airlock;
+  readonly app: FastifyInstance;
+  readonly url: string;
+  readonly clock: ManualClock;
+  /** Every log line the server wrote, parsed. */
+  readonly logs: Record<string, unknown>[];
+  /** Register an agent; returns its token. */
+  agent(id: string, owner?: string): Promise<string>;
+  /** A token for a person of the people file (alice: admin, bob: approver, carol: viewer). */
+  person(id: string): Promise<string>;
+  /** Set a trust level as alice (admin). */
+  grant(agentId: string, scope: string, level: number): Promise<void>;
+  request<T = any>(method: string, url: string, options?: RequestOptions): Promise<Response<T>>;
+  /** Propose as an agent: `request('POST', '/v1/actions', …)`. */
+  propose<T = any>(token: string, body: unknown): Promise<Response<T>>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  readonly files?: Readonly<Record<string, string>>;
+  readonly clock?: ManualClock;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const { dir, configPath } = await makeProject(options.files);
+  const clock = options.clock ?? new ManualClock();
+  const logs: Record<string, unknown>[] = [];
+  const airlock = await createAirlock({
+    configPath,
+    clock,
+    logLevel: 'info',
+    logDestination: { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) },
+  });
+  const app = buildServer(airlock);
+  await airlock.recordPolicyInForce('startup');
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+
+  const request = async <T>(
+    method: string,
+    route: string,
+    opts: RequestOptions = {},
+  ): Promise<Response<T>> => {
+    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
+    let body: string | undefined = opts.rawBody;
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const response = await fetch(url + route, { method, headers, ...(body === undefined ? {} : { body }) });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {}
+    return { status: response.status, body: parsed as T, text, headers: response.headers };
+  };
+
+  return {
+    dir,
+    configPath,
+    airlock,
+    app,
+    url,
+    clock,
+    logs,
+    async agent(id, owner = 'sre') {
+      return (await airlock.agents.add({ id, owner }, { kind: 'system', id: 'test' })).token;
+    },
+    person(id) {
+      return airlock.people.issueToken(id, { kind: 'system', id: 'test' });
+    },
+    async grant(agentId, scope, level) {
+      const alice = airlock.people.get('alice');
+      await airlock.trust.setLevel({ agentId, scope, level, reason: 'test grant' }, alice);
+    },
+    request,
+    propose: (token, body) => request('POST', '/v1/actions', { token, body }),
+    async close() {
+      await app.close();
+      await airlock.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A valid proposal for the quickstart catalog; override fields as needed. */
+export function restart(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    type: 'service.restart',
+    environment: 'staging',
+    targets: [{ id: 'api-1' }],
+    params: { reason: 'memory leak after deploy' },
+    confidence: 0.93,
+    anomalyScore: 0.1,
+    reasoning: 'RSS grows 40 MB/h since deploy 2026.11.3; a restart clears it.',
+    ...overrides,
+  };
+}
