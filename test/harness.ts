@@ -50,7 +50,11 @@ export async function makeProject(
   return { dir, configPath: path.join(dir, 'airlock.yaml') };
 }
 
-export interface Response<T = any> {
+// Tests read bodies loosely by default; the schema tests parse them strictly with the API's zod schemas.
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export type Loose = any;
+
+export interface Response<T = Loose> {
   readonly status: number;
   readonly body: T;
   readonly text: string;
@@ -81,9 +85,9 @@ export interface Harness {
   person(id: string): Promise<string>;
   /** Set a trust level as alice (admin). */
   grant(agentId: string, scope: string, level: number): Promise<void>;
-  request<T = any>(method: string, url: string, options?: RequestOptions): Promise<Response<T>>;
+  request<T = Loose>(method: string, url: string, options?: RequestOptions): Promise<Response<T>>;
   /** Propose as an agent: `request('POST', '/v1/actions', …)`. */
-  propose<T = any>(token: string, body: unknown): Promise<Response<T>>;
+  propose<T = Loose>(token: string, body: unknown): Promise<Response<T>>;
   close(): Promise<void>;
 }
 

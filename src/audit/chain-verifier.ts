@@ -26,16 +26,26 @@ export class ChainVerifier {
   #anchorSeen = false;
   #events = 0;
   #expectedSeq = 1;
+  #start = 1;
   #prevHash = GENESIS_HASH;
   #firstBad: number | null = null;
   #problem: string | null = null;
 
   /**
-   * @param anchor a head hash recorded outside the database earlier (`airlock audit head`);
+   * @param options.anchor a head hash recorded outside the database earlier (`airlock audit head`);
    * the chain must still contain it, so that events deleted from the end are detected too.
+   * @param options.from verify a segment that starts after event `seq`, whose hash was `hash`
+   * (e.g. an export made with `--after`); by default the chain starts at event 1.
    */
-  constructor(anchor?: string) {
-    this.#anchor = anchor ?? null;
+  constructor(
+    options: { anchor?: string | undefined; from?: { seq: number; hash: string } | undefined } = {},
+  ) {
+    this.#anchor = options.anchor ?? null;
+    if (options.from !== undefined) {
+      this.#expectedSeq = options.from.seq + 1;
+      this.#prevHash = options.from.hash;
+      this.#start = options.from.seq + 1;
+    }
   }
 
   push(record: AuditRecord): void {
@@ -63,7 +73,7 @@ export class ChainVerifier {
   }
 
   report(): VerifyReport {
-    const head = this.#expectedSeq === 1 ? null : this.#prevHash;
+    const head = this.#expectedSeq === this.#start ? null : this.#prevHash;
     if (this.#firstBad === null && this.#anchor !== null && !this.#anchorSeen) {
       return {
         ok: false,

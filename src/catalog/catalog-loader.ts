@@ -43,10 +43,17 @@ export function compileCatalog(sources: readonly YamlSource[]): Loaded<Catalog> 
       const example = (spec.example ?? exampleFromSchema(spec.params)) as JsonObject;
       if (!validateParams(example)) {
         const why = ajvDetails('example', validateParams.errors).map((d) => `${d.path} ${d.message}`);
-        const where = spec.example === undefined ? [...at, 'params'] : [...at, 'example'];
-        const what =
-          spec.example === undefined ? 'no example given and none could be derived' : 'the example';
-        problems.push(source.problem(where, `${what} does not satisfy the params schema: ${why.join('; ')}`));
+        problems.push(
+          spec.example === undefined
+            ? source.problem(
+                [...at, 'params'],
+                `give an example: none could be derived from the params schema (${why.join('; ')})`,
+              )
+            : source.problem(
+                [...at, 'example'],
+                `the example does not satisfy the params schema: ${why.join('; ')}`,
+              ),
+        );
         continue;
       }
       entries.push({

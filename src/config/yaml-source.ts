@@ -44,47 +44,83 @@ export class YamlSource {
     }
   }
 
-  /** Where the node at `path` starts; for a path that does not exist, where its nearest parent starts. */
+  /**
+   * Where the node at `path` is: a scalar where its value starts, a map or list where its key
+   * stands (`what:` rather than the first line below it); for a path that does not exist, where
+   * its nearest parent is.
+   */
   locate(path: readonly PropertyKey[]): Position {
-    let node: unknown = this.#doc.contents;
-    let best: Position = { line: 1, column: 1 };
-    for (const key of path) {
-      const start = nodeStart(node);
-      if (start !== null) best = this.#position(start);
-      if (isMap(node)) {
-        const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(key));
-        if (pair === undefined) return best;
-        const keyStart = nodeStart(pair.key);
-        if (keyStart !== null) best = this.#position(keyStart);
-        node = pair.value;
-      } else if (isSeq(node) && typeof key === 'number') {
-        node = node.items[key];
-      } else {
-        return best;
-      }
-    }
-    const start = nodeStart(node);
-    return start === null ? best : this.#position(start);
+    const found = this.#walk(path);
+    const start = isScalar(found.node) ? nodeStart(found.node) : (found.keyStart ?? nodeStart(found.node));
+    return start === null ? found.parent : this.#position(start);
   }
 
   /**
-   * Where character `offset` of the string value at `path` sits in the file: follows the value
-   * onto later lines for block scalars, so an error inside a multi-line expression points at its line.
+   * Where character `offset` of the string value at `path` sits in the file, following the value
+   * over the lines of a block (`|`, `>`) or a multi-line plain or quoted scalar.
    */
-  locateInString(path: readonly PropertyKey[], value: string, offset: number): Position {
-    const start = this.locate(path);
-    const before = value.slice(0, offset).split('\n');
-    const lineIndex = before.length - 1;
-    const columnInLine = before[lineIndex]?.length ?? 0;
-    const lineText = value.split('\n')[lineIndex] ?? '';
-    const fileLines = this.text.split('\n');
-    for (let i = start.line - 1; i < fileLines.length && lineText !== ''; i++) {
-      const at = fileLines[i]?.indexOf(lineText) ?? -1;
-      if (at >= 0 && (lineIndex === 0 || i > start.line - 1)) {
-        return { line: i + 1, column: at + columnInLine + 1 };
+  locateInString(path: readonly PropertyKey[], offset: number): Position {
+    const { node } = this.#walk(path);
+    if (!isScalar(node) || !Array.isArray(node.range)) return this.locate(path);
+    const [start, end] = node.range;
+    const lines = this.text.slice(start, end).split('\n');
+    const block = node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED';
+    // Each source line holding part of the value: its offset in the file and its text.
+    const parts: { at: number; text: string }[] = [];
+    let at = start;
+    const indent = block
+      ? Math.min(
+          ...lines
+            .slice(1)
+            .filter((l) => l.trim() !== '')
+            .map((l) => l.length - l.trimStart().length),
+        )
+      : 0;
+    lines.forEach((line, i) => {
+      if (block && i === 0) {
+        at += line.length + 1;
+        return;
+      }
+      const skip = block
+        ? Math.min(indent, line.length)
+        : i === 0
+          ? node.type === 'PLAIN'
+            ? 0
+            : 1
+          : line.length - line.trimStart().length;
+      parts.push({ at: at + skip, text: line.slice(skip) });
+      at += line.length + 1;
+    });
+    // Value lines are joined by one character (a newline, or a space when folded).
+    let consumed = 0;
+    for (const part of parts) {
+      if (offset <= consumed + part.text.length) return this.#position(part.at + offset - consumed);
+      consumed += part.text.length + 1;
+    }
+    const last = parts.filter((p) => p.text.trim() !== '').at(-1);
+    return last === undefined ? this.locate(path) : this.#position(last.at + last.text.trimEnd().length);
+  }
+
+  #walk(path: readonly PropertyKey[]): { node: unknown; keyStart: number | null; parent: Position } {
+    let node: unknown = this.#doc.contents;
+    let keyStart: number | null = null;
+    let parent: Position = { line: 1, column: 1 };
+    for (const key of path) {
+      const here = isScalar(node) ? nodeStart(node) : (keyStart ?? nodeStart(node));
+      if (here !== null) parent = this.#position(here);
+      if (isMap(node)) {
+        const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(key));
+        if (pair === undefined) return { node: undefined, keyStart: null, parent };
+        keyStart = nodeStart(pair.key);
+        node = pair.value;
+      } else if (isSeq(node) && typeof key === 'number') {
+        keyStart = null;
+        node = node.items[key];
+      } else {
+        return { node: undefined, keyStart: null, parent };
       }
     }
-    return start;
+    return { node, keyStart, parent };
   }
 
   problem(path: readonly PropertyKey[], message: string): Problem {
@@ -125,6 +161,9 @@ export function zodProblems(
     const path = [...root, ...issue.path];
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) problems.push(source.problem([...path, key], 'unknown field'));
+    } else if (issue.code === 'invalid_key') {
+      // A record key that fails its schema: say why, at the key.
+      problems.push(source.problem(path, issue.issues[0]?.message ?? issue.message));
     } else {
       problems.push(source.problem(path, issue.message));
     }

@@ -15,7 +15,7 @@ export class AuditService {
 
   /** Walk the whole chain in pages; `onProgress` gets the count so far. */
   async verify(anchor?: string, onProgress?: (events: number) => void): Promise<VerifyReport> {
-    const verifier = new ChainVerifier(anchor);
+    const verifier = new ChainVerifier({ anchor });
     let count = 0;
     for await (const record of this.events()) {
       verifier.push(record);

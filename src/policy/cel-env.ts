@@ -137,32 +137,61 @@ function failure(error: unknown): CompiledCondition {
   };
 }
 
-/** Walk the AST for calls Airlock refuses, and for window specs that are literals (checked now, not at run time). */
-function refusedCall(node: ASTNode): { message: string; offset: number } | null {
+/** Functions whose argument at this index is a time zone; a literal zone is checked at load. */
+const ZONE_ARGUMENT: Readonly<Record<string, number>> = { localHour: 1, localWeekday: 1 };
+
+/**
+ * Walk the whole AST for calls Airlock refuses, and check literal window specs and time zones
+ * now rather than at every evaluation.
+ */
+function refusedCall(root: ASTNode): { message: string; offset: number } | null {
   const found: { message: string; offset: number }[] = [];
-  const visit = (n: unknown): void => {
-    if (n === null || typeof n !== 'object' || !('op' in n)) return;
-    const ast = n as ASTNode;
-    if (ast.op === 'call' || ast.op === 'rcall') {
-      const name = ast.args[0];
-      const args = (ast.op === 'call' ? ast.args[1] : ast.args[2]) as ASTNode[];
-      const refusal = REFUSED_CALLS[name];
-      if (refusal !== undefined) found.push({ message: refusal, offset: ast.range.start });
-      if (ast.op === 'rcall' && ZONED_GETTERS.has(name) && args.length > 0) {
-        found.push({
-          message: `${name}(timezone) is not allowed (it is slow and depends on the server's zone); use localHour(now, tz), localWeekday(now, tz) or inWindow(now, "Mon-Fri 09:00-17:00 Europe/Berlin")`,
-          offset: ast.range.start,
-        });
-      }
-      const spec = args[1];
-      if (name === 'inWindow' && spec?.op === 'value' && typeof spec.args === 'string') {
-        const parsed = parseChangeWindow(spec.args);
-        if (!parsed.ok) found.push({ message: parsed.message, offset: spec.range.start });
-      }
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item);
+      return;
     }
-    const args = (ast as { args: unknown }).args;
-    if (Array.isArray(args)) for (const a of args) Array.isArray(a) ? a.forEach(visit) : visit(a);
+    if (value === null || typeof value !== 'object' || !('op' in value)) return;
+    const ast = value as ASTNode;
+    if (ast.op === 'call' || ast.op === 'rcall') checkCall(ast, found);
+    visit(ast.args);
   };
-  visit(node);
+  visit(root);
   return found[0] ?? null;
+}
+
+function checkCall(
+  ast: Extract<ASTNode, { op: 'call' | 'rcall' }>,
+  found: { message: string; offset: number }[],
+): void {
+  const name = ast.args[0];
+  const args = (ast.op === 'call' ? ast.args[1] : ast.args[2]) as ASTNode[];
+  const refusal = REFUSED_CALLS[name];
+  if (refusal !== undefined) found.push({ message: refusal, offset: ast.range.start });
+  if (ast.op === 'rcall' && ZONED_GETTERS.has(name) && args.length > 0) {
+    found.push({
+      message: `${name}(timezone) is not allowed (it is slow and depends on the server's zone); use localHour(now, tz), localWeekday(now, tz) or inWindow(now, "Mon-Fri 09:00-17:00 Europe/Berlin")`,
+      offset: ast.range.start,
+    });
+  }
+  const literal = (index: number) => {
+    const arg = args[index];
+    return arg?.op === 'value' && typeof arg.args === 'string'
+      ? { text: arg.args, offset: arg.range.start }
+      : null;
+  };
+  const spec = name === 'inWindow' ? literal(1) : null;
+  if (spec !== null) {
+    const parsed = parseChangeWindow(spec.text);
+    if (!parsed.ok) found.push({ message: parsed.message, offset: spec.offset });
+  }
+  const zoneIndex = ZONE_ARGUMENT[name];
+  const zone = zoneIndex === undefined ? null : literal(zoneIndex);
+  if (zone !== null) {
+    try {
+      zoneCheck(zone.text);
+    } catch (error) {
+      found.push({ message: (error as Error).message, offset: zone.offset });
+    }
+  }
 }

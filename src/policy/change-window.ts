@@ -59,7 +59,9 @@ function parseDays(text: string): number | null {
   if (lower === 'daily' || lower === '*') return 0b1111111;
   let days = 0;
   for (const part of lower.split(',')) {
-    const [from, to] = part.split('-');
+    const names = part.split('-');
+    if (names.length > 2) return null;
+    const [from, to] = names;
     const a = DAY_NAMES.indexOf(from as (typeof DAY_NAMES)[number]);
     const b = to === undefined ? a : DAY_NAMES.indexOf(to as (typeof DAY_NAMES)[number]);
     if (a < 0 || b < 0) return null;

@@ -117,7 +117,7 @@ function compileRule(
     const compiled = compileCondition(spec.when);
     if (compiled.ok) condition = compiled.condition;
     else {
-      const { line, column } = source.locateInString([...path, 'when'], spec.when, compiled.offset);
+      const { line, column } = source.locateInString([...path, 'when'], compiled.offset);
       problems.push({
         file: source.file,
         line,

@@ -56,7 +56,9 @@ export function evaluatePolicy(bundle: PolicyBundle, input: PolicyInput): Policy
         outcome = rule.condition.evaluate(activation);
         if (typeof outcome !== 'boolean') error = `condition yielded ${typeof outcome}, not a boolean`;
       } catch (caught) {
-        error = (caught as Error).message;
+        // cel-js errors carry a one-line summary; their message adds a multi-line code frame.
+        const e = caught as { summary?: string; message?: string };
+        error = e.summary ?? e.message?.split('\n', 1)[0] ?? String(caught);
       }
     }
     if (error !== null) {

@@ -23,14 +23,17 @@ function progress(context: CommandContext, what: string): (count: number) => voi
   return (count) => context.err(`… ${count} events ${what}`);
 }
 
-/** Verify an exported JSON Lines file without a database. */
+/**
+ * Verify an exported JSON Lines file without a database. An export made with `--after N` is
+ * verified as a segment: from its first event's link onward (say so, since event N is not checked).
+ */
 async function verifyFile(
   file: string,
   anchor: string | undefined,
   context: CommandContext,
 ): Promise<VerifyReport> {
-  const verifier = new ChainVerifier(anchor);
   const lines = createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY });
+  let verifier: ChainVerifier | null = null;
   let line = 0;
   const tick = progress(context, 'verified');
   try {
@@ -39,6 +42,15 @@ async function verifyFile(
       if (text.trim() === '') continue;
       const e = JSON.parse(text) as ReturnType<typeof eventView>;
       const record: AuditRecord = { ...e, data: canonicalJson(e.data) };
+      if (verifier === null) {
+        const segment = record.seq > 1 ? { seq: record.seq - 1, hash: record.prevHash } : undefined;
+        if (segment !== undefined) {
+          context.err(
+            `verifying a segment from event ${record.seq}; its link to event ${segment.seq} (${segment.hash}) is taken as given`,
+          );
+        }
+        verifier = new ChainVerifier({ anchor, from: segment });
+      }
       verifier.push(record);
       if (line % 100_000 === 0) tick(line);
     }
@@ -48,7 +60,7 @@ async function verifyFile(
       code === 'ENOENT' ? `${file}: no such file` : `${file}:${line}: ${(error as Error).message}`,
     );
   }
-  return verifier.report();
+  return (verifier ?? new ChainVerifier({ anchor })).report();
 }
 
 const anchorOption = {
