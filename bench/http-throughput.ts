@@ -1,0 +1,184 @@
+/** Measures durable decisions per second over HTTP: the real server in a child process, driven by autocannon. */
+
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import autocannon from 'autocannon';
+import { createAirlock } from '../src/gateway/airlock.ts';
+import { machineBusySeconds, processCpuSeconds } from './cpu-usage.ts';
+import { bucketSpread, histogram } from './prometheus-text.ts';
+import { startServer } from './server-process.ts';
+import { tempProject } from './temp-project.ts';
+
+export interface HttpOptions {
+  readonly connections: number;
+  readonly durationS: number;
+  readonly warmupS: number;
+  /** Extra node flags for the server child, e.g. `--cpu-prof`. */
+  readonly serverNodeArgs?: readonly string[];
+}
+
+export const HTTP_DEFAULTS: HttpOptions = { connections: 64, durationS: 10, warmupS: 2 };
+
+export interface HttpResult {
+  readonly connections: number;
+  readonly durationS: number;
+  /** 2xx responses per second of the measured run. */
+  readonly requestsPerSec: number;
+  readonly ok2xx: number;
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly latencyMs: { readonly p50: number; readonly p99: number; readonly max: number };
+  /** CPU time over wall time during the measured run (1.0 = one core busy); `others`: every other process. */
+  readonly cpu: {
+    readonly server: number | null;
+    readonly loadGenerator: number;
+    readonly others: number | null;
+  };
+  /** From /metrics: mean time in decide() and per POST /v1/actions as the server saw it. */
+  readonly server: { readonly decideMeanUs: number | null; readonly requestMeanMs: number | null };
+  /** airlock_commit_batch_size, or null when the histogram has no samples. */
+  readonly commitBatch: { readonly mean: number; readonly commits: number; readonly spread: string } | null;
+  readonly durability: {
+    /** 2xx answers over warm-up and run: every one of them must be stored. */
+    readonly acknowledged: number;
+    readonly actionsStored: number;
+    readonly auditOk: boolean;
+    readonly auditEvents: number;
+    readonly auditProblem: string | null;
+    readonly serverExit: number | string;
+  };
+}
+
+/** A valid proposal for the quickstart catalog (as restart() in test/harness.ts). */
+const RESTART = {
+  type: 'service.restart',
+  environment: 'staging',
+  targets: [{ id: 'api-1' }],
+  params: { reason: 'memory leak after deploy' },
+  confidence: 0.93,
+  anomalyScore: 0.1,
+  reasoning: 'RSS grows 40 MB/h since deploy 2026.11.3; a restart clears it.',
+};
+
+export async function runHttpThroughput(
+  progress: (line: string) => void = () => {},
+  options: HttpOptions = HTTP_DEFAULTS,
+): Promise<HttpResult> {
+  const project = await tempProject();
+  try {
+    progress('http: setting up agent and trust…');
+    const setup = await createAirlock({ configPath: project.configPath, logLevel: 'warn' });
+    const { token } = await setup.agents.add(
+      { id: 'bench-bot', owner: 'sre' },
+      { kind: 'system', id: 'bench' },
+    );
+    const alice = setup.people.get('alice');
+    await setup.trust.setLevel(
+      { agentId: 'bench-bot', scope: 'service.restart@staging', level: 2, reason: 'benchmark' },
+      alice,
+    );
+    await setup.close();
+
+    progress('http: starting server…');
+    const server = await startServer(project.configPath, {
+      logFile: path.join(project.dir, 'server.log'),
+      ...(options.serverNodeArgs === undefined ? {} : { nodeArgs: options.serverNodeArgs }),
+    });
+    try {
+      const load = (duration: number) =>
+        autocannon({
+          url: `${server.url}/v1/actions`,
+          method: 'POST',
+          connections: options.connections,
+          duration,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify(RESTART),
+        });
+      progress(`http: warm-up ${options.warmupS} s…`);
+      const warmup = await load(options.warmupS);
+      progress(`http: ${options.connections} connections for ${options.durationS} s…`);
+      const serverCpuBefore = await processCpuSeconds(server.child.pid);
+      const machineBefore = await machineBusySeconds();
+      const ownCpuBefore = process.cpuUsage();
+      const wallBefore = performance.now();
+      const run = await load(options.durationS);
+      const wallS = (performance.now() - wallBefore) / 1e3;
+      const ownCpu = process.cpuUsage(ownCpuBefore);
+      const serverCpuAfter = await processCpuSeconds(server.child.pid);
+      const machineAfter = await machineBusySeconds();
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+
+      progress('http: stopping server, verifying the audit chain…');
+      const serverExit = await server.stop();
+      const durability = await checkDurability(project.configPath, project.dbPath);
+      const batch = histogram(metrics, 'airlock_commit_batch_size');
+      const decideS = histogram(metrics, 'airlock_decide_seconds');
+      const requestS = histogram(metrics, 'airlock_http_request_seconds', 'route="/v1/actions"');
+      return {
+        connections: options.connections,
+        durationS: run.duration,
+        requestsPerSec: run['2xx'] / run.duration,
+        ok2xx: run['2xx'],
+        non2xx: run.non2xx + warmup.non2xx,
+        errors: run.errors + warmup.errors,
+        latencyMs: { p50: run.latency.p50, p99: run.latency.p99, max: run.latency.max },
+        cpu: cpuShares(
+          wallS,
+          (ownCpu.user + ownCpu.system) / 1e6,
+          [serverCpuBefore, serverCpuAfter],
+          [machineBefore, machineAfter],
+        ),
+        server: {
+          decideMeanUs: decideS === null ? null : (decideS.sum / decideS.count) * 1e6,
+          requestMeanMs: requestS === null ? null : (requestS.sum / requestS.count) * 1e3,
+        },
+        commitBatch:
+          batch === null
+            ? null
+            : { mean: batch.sum / batch.count, commits: batch.count, spread: bucketSpread(batch) },
+        durability: { acknowledged: warmup['2xx'] + run['2xx'], ...durability, serverExit },
+      };
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await project.remove();
+  }
+}
+
+/** Reopen the project as a fresh process would: count the actions stored and verify the chain. */
+async function checkDurability(configPath: string, dbPath: string) {
+  const airlock = await createAirlock({ configPath, logLevel: 'warn' });
+  let report: Awaited<ReturnType<typeof airlock.audit.verify>>;
+  try {
+    report = await airlock.audit.verify();
+  } finally {
+    await airlock.close();
+  }
+  const db = new DatabaseSync(dbPath, { readOnly: true });
+  try {
+    const row = db.prepare('SELECT count(*) AS n FROM actions').get() as { n: number };
+    return {
+      actionsStored: row.n,
+      auditOk: report.ok,
+      auditEvents: report.events,
+      auditProblem: report.problem,
+    };
+  } finally {
+    db.close();
+  }
+}
+
+function cpuShares(
+  wallS: number,
+  ownS: number,
+  [serverBefore, serverAfter]: [number | null, number | null],
+  [machineBefore, machineAfter]: [number | null, number | null],
+): HttpResult['cpu'] {
+  const server = serverBefore === null || serverAfter === null ? null : (serverAfter - serverBefore) / wallS;
+  const machine =
+    machineBefore === null || machineAfter === null ? null : (machineAfter - machineBefore) / wallS;
+  const loadGenerator = ownS / wallS;
+  const others = machine === null || server === null ? null : Math.max(0, machine - server - loadGenerator);
+  return { server, loadGenerator, others };
+}

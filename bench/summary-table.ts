@@ -1,0 +1,100 @@
+/** Formats the benchmark figures as a compact plain-text summary, with the issue's goals checked. */
+
+import type { DecideResult } from './decide-latency.ts';
+import type { HttpResult } from './http-throughput.ts';
+
+/** The goals stated by the issue. */
+export const GOALS = { decideP99UsAt100Rules: 100, durableDecisionsPerSec: 3_000 } as const;
+
+const n = (value: number, digits = 0) =>
+  value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+const DECIDE_HEADER =
+  'rules,types,keys,load ms,cold,miss p50,p50,p90,p99,max,cand/dec,match/dec,errors,others'.split(',');
+
+const verdict = (met: boolean) => (met ? 'met' : 'MISSED');
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => c.padStart(widths[i] ?? 0)).join('  ');
+  return [line(header), ...rows.map(line)];
+}
+
+export function decideSummary(results: readonly DecideResult[]): string[] {
+  const first = results[0];
+  if (first === undefined) return [];
+  const rows = results.map((r) => [
+    n(r.rules),
+    n(r.actionTypes),
+    n(r.cacheKeys),
+    n(r.loadMs),
+    n(r.coldUs),
+    n(r.missP50Us, 1),
+    n(r.latency.p50, 1),
+    n(r.latency.p90, 1),
+    n(r.latency.p99, 1),
+    n(r.latency.max),
+    n(r.candidatesAvg, 1),
+    n(r.matchedAvg, 1),
+    n(r.ruleErrors),
+    r.othersCpu === null ? 'n/a' : n(r.othersCpu, 2),
+  ]);
+  const lines = [
+    `decide(facts, bundle), in process: ${n(first.decisions)} timed decisions per bundle after warm-up; times in µs`,
+    ...table(DECIDE_HEADER, rows),
+    '  cold: first call on the bundle; miss: warm code, candidate cache empty; cand: rules whose match fits;',
+    '  match: rules whose condition held (or failed); keys: distinct (type, environment) in the request set;',
+    '  others: cores kept busy by other processes meanwhile (noise; well above 0 makes the tail suspect)',
+  ];
+  for (const r of results) {
+    const total = Object.values(r.effects).reduce((a, b) => a + b, 0);
+    const spread = Object.entries(r.effects)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([effect, count]) => `${effect} ${n((count / total) * 100)}%`)
+      .join(', ');
+    lines.push(`  effects at ${n(r.rules)} rules: ${spread}`);
+  }
+  const at100 = results.find((r) => r.rules === 100);
+  if (at100 !== undefined) {
+    const goal = GOALS.decideP99UsAt100Rules;
+    lines.push(
+      `  goal p99 < ${goal} µs at 100 rules: ${n(at100.latency.p99, 1)} µs, ${verdict(at100.latency.p99 < goal)}`,
+    );
+  }
+  return lines;
+}
+
+export function httpSummary(r: HttpResult): string[] {
+  const goal = GOALS.durableDecisionsPerSec;
+  const d = r.durability;
+  const batch =
+    r.commitBatch === null
+      ? 'histogram not populated (no samples)'
+      : `mean ${n(r.commitBatch.mean, 1)} writes per commit, ${n(r.commitBatch.commits)} commits incl. warm-up (${r.commitBatch.spread})`;
+  const rows: [string, string][] = [
+    ['decisions/s (2xx)', `${n(r.requestsPerSec)}   goal > ${n(goal)}: ${verdict(r.requestsPerSec > goal)}`],
+    ['latency p50 / p99 / max', `${n(r.latencyMs.p50)} / ${n(r.latencyMs.p99)} / ${n(r.latencyMs.max)} ms`],
+    ['2xx / non-2xx / errors', `${n(r.ok2xx)} / ${n(r.non2xx)} / ${n(r.errors)}`],
+    [
+      'CPU (cores busy)',
+      `server ${r.cpu.server === null ? 'n/a' : n(r.cpu.server, 2)}, load generator ${n(r.cpu.loadGenerator, 2)}, ` +
+        `other processes ${r.cpu.others === null ? 'n/a' : n(r.cpu.others, 2)}`,
+    ],
+    [
+      'server-side means',
+      `decide ${r.server.decideMeanUs === null ? 'n/a' : `${n(r.server.decideMeanUs, 1)} µs`}, POST /v1/actions ${r.server.requestMeanMs === null ? 'n/a' : `${n(r.server.requestMeanMs, 2)} ms`}`,
+    ],
+    ['group commit batch', batch],
+    [
+      'durability',
+      `${n(d.acknowledged)} acknowledged (2xx, warm-up + run), ${n(d.actionsStored)} actions stored ` +
+        `(${verdict(d.actionsStored >= d.acknowledged)}; the extra were in flight when load stopped); ` +
+        `audit chain ${d.auditOk ? 'ok' : `BROKEN: ${d.auditProblem}`} (${n(d.auditEvents)} events); server exit ${d.serverExit}`,
+    ],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return [
+    `HTTP POST /v1/actions, durable (SQLite WAL, synchronous=FULL): ${r.connections} connections, ${n(r.durationS, 1)} s`,
+    ...rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`),
+  ];
+}
