@@ -2,6 +2,8 @@
 
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AirlockError, ERROR_CODES, type ErrorCode } from '../domain/errors.ts';
+import { OutcomeUnknownError } from '../store/write-ops.ts';
+import { WriterThreadError } from '../store/writer-thread.ts';
 
 const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'malformed_json',
@@ -14,6 +16,17 @@ const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
 
 export function toAirlockError(error: unknown): AirlockError {
   if (error instanceof AirlockError) return error;
+  if (error instanceof OutcomeUnknownError) {
+    return new AirlockError(
+      'unavailable',
+      'the write could not be confirmed; if you sent an idempotencyKey, send the same request again: it returns the recorded action if there is one',
+      [],
+      { cause: error },
+    );
+  }
+  if (error instanceof WriterThreadError) {
+    return new AirlockError('unavailable', 'the write was not recorded; try again', [], { cause: error });
+  }
   const code = (error as FastifyError | undefined)?.code;
   const mapped = code === undefined ? undefined : FASTIFY_CODES[code];
   if (mapped !== undefined) return new AirlockError(mapped, (error as Error).message);
@@ -26,7 +39,9 @@ export function toAirlockError(error: unknown): AirlockError {
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
   const airlockError = toAirlockError(error);
-  if (airlockError.code === 'internal') request.log.error({ err: error }, 'request failed');
+  if (airlockError.code === 'internal' || airlockError.code === 'unavailable') {
+    request.log.error({ err: error }, 'request failed');
+  }
   return reply.status(ERROR_CODES[airlockError.code]).send({
     error: {
       code: airlockError.code,

@@ -1,6 +1,6 @@
 /** Audit events and the hash that chains each to the one before (pure; no I/O). */
 
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { JsonValue } from '../domain/json.ts';
 import { canonicalJson } from './canonical-json.ts';
 
@@ -20,6 +20,8 @@ export interface NewAuditEvent {
   /** What the event is about, e.g. an action id or an agent id. */
   readonly subject: string | null;
   readonly data: JsonValue;
+  /** When it happened; defaults to the time given to the append. */
+  readonly at?: string;
 }
 
 /** An event as stored: `data` is kept as canonical JSON text, so that the hash covers the exact bytes. */
@@ -34,8 +36,11 @@ export interface AuditRecord {
   readonly hash: string;
 }
 
+/** An event without its data: what callers need to point at it (the decision path, say). */
+export type AuditRef = Omit<AuditRecord, 'data'>;
+
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return hash('sha256', text);
 }
 
 /**
@@ -62,7 +67,7 @@ export function chainEvents(
     seq += 1;
     const unhashed = {
       seq,
-      at,
+      at: event.at ?? at,
       kind: event.kind,
       actor: event.actor,
       subject: event.subject,

@@ -251,3 +251,27 @@ function shuffleKeys(value: unknown, seed: number): unknown {
   };
   return visit(value);
 }
+
+describe('canonicalJson: objects with integer-like keys', () => {
+  it('orders integer-like keys by UTF-16 code units, not numerically', () => {
+    assert.equal(
+      canonicalJson({ b: 1, 10: 'ten', 9: 'nine', a: { 2: true, 10: false } }),
+      '{"10":"ten","9":"nine","a":{"10":false,"2":true},"b":1}',
+    );
+  });
+
+  it('gives the same text as the careful serialisation for any JSON value (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.jsonValue(),
+        fc.dictionary(fc.constantFrom('0', '1', '10', '9', 'a', 'B', 'é'), fc.jsonValue()),
+        (v, d) => {
+          const value = { v, d };
+          const text = canonicalJson(value);
+          assert.deepEqual(JSON.parse(text), JSON.parse(JSON.stringify(value)));
+          assert.equal(canonicalJson(JSON.parse(text)), text);
+        },
+      ),
+    );
+  });
+});

@@ -1,17 +1,17 @@
 /** How an action is shown to agents and people: the request, its status, the decision and its path. */
 
-import type { AuditRecord } from '../audit/audit-event.ts';
+import type { AuditRef } from '../audit/audit-event.ts';
 import type { ActionRecord } from '../store/records.ts';
 
 export interface PathStep {
   readonly seq: number;
   readonly at: string;
   readonly kind: string;
-  readonly actor: AuditRecord['actor'];
+  readonly actor: AuditRef['actor'];
   readonly hash: string;
 }
 
-export function actionView(action: ActionRecord, path?: readonly AuditRecord[]) {
+export function actionView(action: ActionRecord, path?: readonly AuditRef[]) {
   const r = action.request;
   return {
     id: action.id,

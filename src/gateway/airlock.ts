@@ -8,6 +8,7 @@ import { ProblemsError } from '../config/problems.ts';
 import { loadProject, type Project } from '../project/project-loader.ts';
 import { openStore, parseStorageUrl } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
+import { AccessCache } from './access-cache.ts';
 import { ActionEvents } from './action-events.ts';
 import { ActionQueries } from './action-queries.ts';
 import { AgentService } from './agent-service.ts';
@@ -69,14 +70,16 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
   }
   const store = await openStore(initial.storageUrl);
   const events = new ActionEvents();
+  const access = new AccessCache(store);
   const committer = new GroupCommitter(store, { onBatch: (size) => metrics.commitBatch.observe(size) });
 
-  const recordPolicy = async (project: Project, trigger: ReloadTrigger | 'startup') => {
-    const last = (await store.auditForSubject('policy')).at(-1);
-    const lastHash = last === undefined ? null : (JSON.parse(last.data) as { bundle?: string }).bundle;
-    if (lastHash === project.bundle.hash) return;
-    await committer.run((tx) =>
-      tx.appendAudit(
+  /** Record the bundle in force unless it is the last one recorded; atomic, so replicas record it once. */
+  const recordPolicy = (project: Project, trigger: ReloadTrigger | 'startup') =>
+    store.write(async (tx) => {
+      const last = (await tx.auditForSubject('policy')).at(-1);
+      const lastHash = last === undefined ? null : (JSON.parse(last.data) as { bundle?: string }).bundle;
+      if (lastHash === project.bundle.hash) return;
+      await tx.appendAudit(
         [
           {
             kind: 'policy.activated',
@@ -93,9 +96,8 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
           },
         ],
         clock.now().toISOString(),
-      ),
-    );
-  };
+      );
+    });
 
   const holder = new ProjectHolder(initial, {
     logger,
@@ -123,6 +125,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
     audit: new AuditService(store),
     proposals: new ProposalService({
       store,
+      access,
       committer,
       project,
       clock,
@@ -133,7 +136,10 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
     }),
     actions: new ActionQueries(store, events),
     project,
-    authenticate: (authorization) => authenticate(store, project().people, authorization),
+    async authenticate(authorization) {
+      await access.refresh();
+      return authenticate(access, project().people, authorization);
+    },
     recordPolicyInForce: (trigger) => recordPolicy(project(), trigger),
     async close() {
       holder.unwatch();

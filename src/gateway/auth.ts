@@ -4,6 +4,10 @@ import { AirlockError } from '../domain/errors.ts';
 import type { Person } from '../project/project-schema.ts';
 import type { AgentRecord } from '../store/records.ts';
 import type { StoreReader } from '../store/store.ts';
+
+/** The reads authentication needs (a store, or the access cache in front of it). */
+export type CredentialReader = Pick<StoreReader, 'findCredential' | 'getAgent'>;
+
 import { hashToken } from './tokens.ts';
 
 export type Principal =
@@ -11,7 +15,7 @@ export type Principal =
   | { readonly kind: 'person'; readonly person: Person };
 
 export async function authenticate(
-  store: StoreReader,
+  store: CredentialReader,
   people: ReadonlyMap<string, Person>,
   authorization: string | undefined,
 ): Promise<Principal> {

@@ -1,92 +1,96 @@
 /**
- * Group commit: write jobs that arrive while a transaction is in flight share the next one, so a
- * burst of decisions costs one fsync instead of one each. Every job has committed durably when its
- * promise resolves. A job that fails its batch is retried alone, so one bad write fails only itself.
+ * Group commit: writes that arrive while a batch is in flight share the next one, so a burst of
+ * decisions costs one fsync instead of one each. Two batches may be in flight, so the writer
+ * always has the next one queued (the store applies them in order). Every write has committed
+ * durably when its promise resolves. A batch that rolled back is retried write by write, so one bad write fails
+ * only itself; a batch whose outcome is unknown is never retried.
  */
 
-import type { Store, StoreTx } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
+import { OutcomeUnknownError, type WriteOp, type WriteResult } from '../store/write-ops.ts';
 
 interface Job {
-  readonly work: (tx: StoreTx) => Promise<unknown>;
-  readonly resolve: (value: unknown) => void;
+  readonly op: WriteOp;
+  readonly resolve: (result: WriteResult) => void;
   readonly reject: (reason: unknown) => void;
 }
 
 export class GroupCommitter {
   readonly #store: Store;
   readonly #maxBatch: number;
+  readonly #onBatch: (size: number) => void;
+  readonly #maxInFlight: number;
   #pending: Job[] = [];
   #scheduled = false;
-  #idle: Promise<void> = Promise.resolve();
-  #batches = 0;
-  #jobs = 0;
+  #inFlight = 0;
+  #idleWaiters: (() => void)[] = [];
 
-  readonly #onBatch: (size: number) => void;
-
-  /** @param onBatch called with the size of every committed batch (for metrics). */
-  constructor(store: Store, options: { maxBatch?: number; onBatch?: (size: number) => void } = {}) {
+  /** @param options.onBatch called with the size of every committed batch (for metrics). */
+  constructor(
+    store: Store,
+    options: { maxBatch?: number; maxInFlight?: number; onBatch?: (size: number) => void } = {},
+  ) {
     this.#store = store;
     this.#maxBatch = options.maxBatch ?? 256;
+    this.#maxInFlight = options.maxInFlight ?? 2;
     this.#onBatch = options.onBatch ?? (() => {});
   }
 
-  /** Run `work` inside a shared write transaction; resolves after the commit. */
-  run<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.#pending.push({ work, resolve: resolve as (value: unknown) => void, reject });
+  /** Apply `op` in a shared transaction; resolves after the commit. */
+  run(op: WriteOp): Promise<WriteResult> {
+    return new Promise<WriteResult>((resolve, reject) => {
+      this.#pending.push({ op, resolve, reject });
       this.#schedule();
     });
   }
 
-  /** Batches and jobs committed so far (for metrics and benchmarks). */
-  get stats(): { batches: number; jobs: number } {
-    return { batches: this.#batches, jobs: this.#jobs };
+  /** Resolves when everything queued so far has been written. */
+  drain(): Promise<void> {
+    if (!this.#busy()) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  /** Resolves when everything queued so far has been written. */
-  async drain(): Promise<void> {
-    while (this.#scheduled || this.#pending.length > 0) await this.#idle;
+  #busy(): boolean {
+    return this.#scheduled || this.#inFlight > 0 || this.#pending.length > 0;
   }
 
   #schedule(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
-    this.#idle = new Promise((done) => {
-      // Yield to I/O first so that requests arriving together land in one batch.
-      setImmediate(() => {
-        void this.#flush().finally(() => {
-          this.#scheduled = false;
-          done();
-          if (this.#pending.length > 0) this.#schedule();
-        });
-      });
+    // Yield to I/O first so that requests arriving together land in one batch.
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#pump();
     });
   }
 
-  async #flush(): Promise<void> {
-    const batch = this.#pending.splice(0, this.#maxBatch);
-    if (batch.length === 0) return;
-    try {
-      const results = await this.#store.write(async (tx) => {
-        const out: unknown[] = [];
-        for (const job of batch) out.push(await job.work(tx));
-        return out;
+  #pump(): void {
+    while (this.#inFlight < this.#maxInFlight && this.#pending.length > 0) {
+      const batch = this.#pending.splice(0, this.#maxBatch);
+      this.#inFlight += 1;
+      void this.#flush(batch).finally(() => {
+        this.#inFlight -= 1;
+        if (this.#pending.length > 0) this.#schedule();
+        else if (!this.#busy()) for (const resolve of this.#idleWaiters.splice(0)) resolve();
       });
-      this.#batches += 1;
-      this.#jobs += batch.length;
+    }
+  }
+
+  async #flush(batch: readonly Job[]): Promise<void> {
+    try {
+      const results = await this.#store.commit(batch.map((job) => job.op));
       this.#onBatch(batch.length);
-      for (const [i, job] of batch.entries()) job.resolve(results[i]);
+      for (const [i, job] of batch.entries()) job.resolve(results[i] as WriteResult);
     } catch (error) {
-      if (batch.length === 1) {
-        batch[0]?.reject(error);
+      if (batch.length === 1 || error instanceof OutcomeUnknownError) {
+        for (const job of batch) job.reject(error);
         return;
       }
       for (const job of batch) {
         try {
-          job.resolve(await this.#store.write(job.work));
-          this.#batches += 1;
-          this.#jobs += 1;
+          const [result] = await this.#store.commit([job.op]);
           this.#onBatch(1);
+          job.resolve(result as WriteResult);
         } catch (jobError) {
           job.reject(jobError);
         }

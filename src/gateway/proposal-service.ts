@@ -13,10 +13,11 @@ import { AirlockError, type ErrorDetail } from '../domain/errors.ts';
 import type { JsonObject } from '../domain/json.ts';
 import { parseProposal } from '../domain/proposal-schema.ts';
 import type { Project } from '../project/project-loader.ts';
-import type { ActionRecord, AgentRecord, AuditRecord } from '../store/records.ts';
+import type { ActionRecord, AgentRecord, AuditRef } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
 import { formatScope, resolveLevel } from '../trust/scope.ts';
 import { ceilingFor } from '../trust/trust-settings.ts';
+import type { AccessCache } from './access-cache.ts';
 import type { ActionEvents } from './action-events.ts';
 import type { Clock } from './clock.ts';
 import type { GroupCommitter } from './group-commit.ts';
@@ -34,13 +35,15 @@ export const STATUS_OF: Readonly<Record<DecisionEffect, ActionStatus>> = {
 export interface ProposalOutcome {
   readonly action: ActionRecord;
   /** The action's audit events so far (its decision path). */
-  readonly path: readonly AuditRecord[];
+  readonly path: readonly AuditRef[];
   /** True when an idempotency key returned an action proposed earlier. */
   readonly replayed: boolean;
 }
 
 export interface ProposalDeps {
   readonly store: Store;
+  /** Grants come from here (refreshed at the start of each proposal). */
+  readonly access: AccessCache;
   readonly committer: GroupCommitter;
   readonly project: () => Project;
   readonly clock: Clock;
@@ -91,7 +94,8 @@ export class ProposalService {
     }
 
     const now = clock.now();
-    const grants = await store.listGrants(agent.id);
+    await this.#deps.access.refresh();
+    const grants = await this.#deps.access.listGrants(agent.id);
     const resolved = resolveLevel(grants, request.type, request.environment);
     const facts: DecisionFacts = {
       request,
@@ -141,32 +145,9 @@ export class ProposalService {
       updatedAt: facts.now,
     };
 
-    const written = await this.#deps.committer.run(async (tx) => {
-      if ((await tx.insertAction(action)) === 'duplicate') return null;
-      return tx.appendAudit(
-        [
-          {
-            kind: 'action.proposed',
-            actor: { kind: 'agent', id: agent.id },
-            subject: action.id,
-            data: { request: request as unknown as JsonObject, requestHash, idempotencyKey },
-          },
-          {
-            kind: 'action.decided',
-            actor: { kind: 'system', id: 'airlock' },
-            subject: action.id,
-            data: {
-              decision: decision as unknown as JsonObject,
-              status: action.status,
-              facts: factsWithoutRequest(facts),
-            },
-          },
-        ],
-        facts.now,
-      );
-    });
+    const written = await this.#deps.committer.run({ kind: 'propose', action });
 
-    if (written === null) {
+    if (written.kind === 'duplicate') {
       // Another proposal with the same key won the race; answer with that one.
       const earlier = idempotencyKey === null ? null : await store.findActionByKey(agent.id, idempotencyKey);
       if (earlier === null) throw new AirlockError('internal', 'idempotent proposal vanished');
@@ -174,15 +155,15 @@ export class ProposalService {
     }
 
     metrics.decisions.inc({ effect: decision.effect });
-    metrics.auditEvents.inc(written.length);
+    metrics.auditEvents.inc(written.records.length);
     this.#deps.events.publish({
       actionId: action.id,
       agentId: agent.id,
       status: action.status,
-      seq: written[written.length - 1]?.seq ?? 0,
+      seq: written.records.at(-1)?.seq ?? 0,
     });
     this.#log(action, decision);
-    return { action, path: written, replayed: false };
+    return { action, path: written.records, replayed: false };
   }
 
   async #replay(earlier: ActionRecord, requestHash: string): Promise<ProposalOutcome> {
@@ -200,25 +181,24 @@ export class ProposalService {
   ): Promise<never> {
     const at = this.#deps.clock.now().toISOString();
     const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
-    await this.#deps.committer.run((tx) =>
-      tx.appendAudit(
-        [
-          {
-            kind: 'action.rejected',
-            actor: { kind: 'agent', id: agent.id },
-            subject: null,
-            data: {
-              code,
-              details: details as unknown as JsonObject[],
-              type: typeof fields.type === 'string' ? fields.type.slice(0, 200) : null,
-              environment: typeof fields.environment === 'string' ? fields.environment.slice(0, 100) : null,
-              bodyHash: safeHash(body),
-            },
+    await this.#deps.committer.run({
+      kind: 'append',
+      at,
+      events: [
+        {
+          kind: 'action.rejected',
+          actor: { kind: 'agent', id: agent.id },
+          subject: null,
+          data: {
+            code,
+            details: details as unknown as JsonObject[],
+            type: typeof fields.type === 'string' ? fields.type.slice(0, 200) : null,
+            environment: typeof fields.environment === 'string' ? fields.environment.slice(0, 100) : null,
+            bodyHash: safeHash(body),
           },
-        ],
-        at,
-      ),
-    );
+        },
+      ],
+    });
     this.#deps.metrics.rejected.inc({ code });
     this.#deps.metrics.auditEvents.inc();
     throw new AirlockError(code, message, details);
@@ -250,11 +230,6 @@ function sameRequestOrConflict(earlier: ActionRecord, requestHash: string): Acti
     );
   }
   return earlier;
-}
-
-function factsWithoutRequest(facts: DecisionFacts): JsonObject {
-  const { request: _request, ...rest } = facts;
-  return rest as unknown as JsonObject;
 }
 
 function safeHash(body: unknown): string | null {

@@ -1,6 +1,6 @@
 /** Bearer tokens: high-entropy random strings, stored only as their SHA-256. */
 
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 export type TokenKind = 'agent' | 'person';
 
@@ -12,5 +12,5 @@ export function newToken(kind: TokenKind): string {
 }
 
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return hash('sha256', token);
 }

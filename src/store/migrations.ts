@@ -3,7 +3,9 @@
 import type { Kysely } from 'kysely';
 import type { Migration, MigrationProvider } from 'kysely/migration';
 
-const initial: Migration = {
+export type DialectKind = 'sqlite' | 'postgres';
+
+const initial = (kind: DialectKind): Migration => ({
   async up(db: Kysely<unknown>) {
     await db.schema
       .createTable('agents')
@@ -41,6 +43,8 @@ const initial: Migration = {
       .addPrimaryKeyConstraint('grants_pk', ['agent_id', 'type_pattern', 'environment'])
       .execute();
 
+    // An index over the audit chain: the request, facts and decision live in the action's
+    // chained events (action.proposed, action.decided), never twice.
     await db.schema
       .createTable('actions')
       .addColumn('id', 'text', (c) => c.primaryKey())
@@ -48,32 +52,37 @@ const initial: Migration = {
       .addColumn('type', 'text', (c) => c.notNull())
       .addColumn('environment', 'text', (c) => c.notNull())
       .addColumn('status', 'text', (c) => c.notNull())
-      .addColumn('request', 'text', (c) => c.notNull())
       .addColumn('request_hash', 'text', (c) => c.notNull())
       .addColumn('idempotency_key', 'text')
       .addColumn('incident', 'text')
-      .addColumn('facts', 'text', (c) => c.notNull())
-      .addColumn('decision', 'text', (c) => c.notNull())
       .addColumn('effect', 'text', (c) => c.notNull())
       .addColumn('trust_level', 'integer', (c) => c.notNull())
       .addColumn('policy_version', 'text', (c) => c.notNull())
       .addColumn('created_at', 'text', (c) => c.notNull())
       .addColumn('updated_at', 'text', (c) => c.notNull())
       .execute();
+    // Partial: most proposals carry no idempotency key or incident, and need no entry.
     await db.schema
       .createIndex('actions_idempotency')
       .unique()
       .on('actions')
       .columns(['agent_id', 'idempotency_key'])
+      .where('idempotency_key', 'is not', null)
       .execute();
     await db.schema.createIndex('actions_created').on('actions').columns(['created_at', 'id']).execute();
     await db.schema.createIndex('actions_agent').on('actions').columns(['agent_id', 'created_at']).execute();
     await db.schema.createIndex('actions_status').on('actions').columns(['status', 'created_at']).execute();
-    await db.schema.createIndex('actions_incident').on('actions').columns(['incident']).execute();
+    await db.schema
+      .createIndex('actions_incident')
+      .on('actions')
+      .columns(['incident', 'created_at'])
+      .where('incident', 'is not', null)
+      .execute();
 
     await db.schema
       .createTable('audit_events')
-      .addColumn('seq', 'bigint', (c) => c.primaryKey())
+      // On SQLite, INTEGER PRIMARY KEY is the rowid itself: no second index to maintain.
+      .addColumn('seq', kind === 'sqlite' ? 'integer' : 'bigint', (c) => c.primaryKey())
       .addColumn('at', 'text', (c) => c.notNull())
       .addColumn('kind', 'text', (c) => c.notNull())
       .addColumn('actor_kind', 'text', (c) => c.notNull())
@@ -88,15 +97,24 @@ const initial: Migration = {
       .on('audit_events')
       .columns(['subject', 'seq'])
       .execute();
-  },
-};
 
-export const MIGRATIONS: Readonly<Record<string, Migration>> = {
-  '0001_initial': initial,
-};
-
-export const migrationProvider: MigrationProvider = {
-  async getMigrations() {
-    return MIGRATIONS;
+    // Counters that other replicas and processes read to know when their caches went stale.
+    await db.schema
+      .createTable('meta')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'bigint', (c) => c.notNull())
+      .execute();
+    await (db as Kysely<{ meta: { key: string; value: number } }>)
+      .insertInto('meta')
+      .values({ key: 'access_version', value: 0 })
+      .execute();
   },
-};
+});
+
+export function migrationProvider(kind: DialectKind): MigrationProvider {
+  return {
+    async getMigrations() {
+      return { '0001_initial': initial(kind) };
+    },
+  };
+}

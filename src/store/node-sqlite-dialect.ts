@@ -119,7 +119,7 @@ class NodeSqliteConnection implements DatabaseConnection {
     if (cached === undefined) {
       const statement = this.#db.prepare(sql);
       cached = { statement, reader: statement.columns().length > 0 };
-      if (this.#statements.size > 500) this.#statements.clear();
+      if (this.#statements.size > 2_000) this.#statements.clear();
       this.#statements.set(sql, cached);
     }
     return cached;

@@ -7,6 +7,7 @@ import { migrationProvider } from './migrations.ts';
 import { NodeSqliteDialect } from './node-sqlite-dialect.ts';
 import type { Database } from './schema.ts';
 import type { Store } from './store.ts';
+import { WriterThread } from './writer-thread.ts';
 
 export class StoreError extends Error {
   override readonly name = 'StoreError';
@@ -33,11 +34,13 @@ export async function openStore(url: string): Promise<Store> {
     await db.destroy();
     throw error;
   }
-  return new KyselyStore(db, { kind: 'sqlite', lockChain: async () => {} });
+  // A file database gets a writer thread for hot-path batches; an in-memory one cannot be shared.
+  const writer = target.path === ':memory:' ? null : new WriterThread(target.path);
+  return new KyselyStore(db, { kind: 'sqlite', lockChain: async () => {} }, writer);
 }
 
 async function migrate(db: Kysely<Database>): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
+  const migrator = new Migrator({ db, provider: migrationProvider('sqlite') });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;

@@ -1,12 +1,12 @@
 /** What the store hands back: rows turned into typed records. */
 
-import type { Actor, AuditRecord, NewAuditEvent } from '../audit/audit-event.ts';
+import type { Actor, AuditRecord, AuditRef, NewAuditEvent } from '../audit/audit-event.ts';
 import type { ActionRequest, ActionStatus } from '../domain/action.ts';
 import type { Decision } from '../domain/decision.ts';
 import type { JsonObject } from '../domain/json.ts';
 import type { TrustLevel } from '../domain/levels.ts';
 
-export type { Actor, AuditRecord, NewAuditEvent };
+export type { Actor, AuditRecord, AuditRef, NewAuditEvent };
 
 export interface AgentRecord {
   readonly id: string;

@@ -34,12 +34,9 @@ export interface ActionsTable {
   type: string;
   environment: string;
   status: string;
-  request: string;
   request_hash: string;
   idempotency_key: string | null;
   incident: string | null;
-  facts: string;
-  decision: string;
   effect: string;
   trust_level: number;
   policy_version: string;
@@ -59,10 +56,16 @@ export interface AuditEventsTable {
   hash: string;
 }
 
+export interface MetaTable {
+  key: string;
+  value: number;
+}
+
 export interface Database {
   agents: AgentsTable;
   credentials: CredentialsTable;
   grants: GrantsTable;
   actions: ActionsTable;
   audit_events: AuditEventsTable;
+  meta: MetaTable;
 }

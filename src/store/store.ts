@@ -10,8 +10,11 @@ import type {
   GrantRecord,
   NewAuditEvent,
 } from './records.ts';
+import type { WriteOp, WriteResult } from './write-ops.ts';
 
 export interface StoreReader {
+  /** Changes whenever a credential, agent or grant changes, in any process: the key for caching them. */
+  accessVersion(): Promise<number>;
   findCredential(hash: string): Promise<CredentialRecord | null>;
   getAgent(id: string): Promise<AgentRecord | null>;
   listAgents(): Promise<AgentRecord[]>;
@@ -39,14 +42,22 @@ export interface StoreTx extends StoreReader {
     at: string,
   ): Promise<number>;
   putGrant(grant: GrantRecord): Promise<void>;
-  /** Insert unless the agent already used the idempotency key; never throws for that case. */
-  insertAction(action: ActionRecord): Promise<'inserted' | 'duplicate'>;
+  /**
+   * Insert actions in order, skipping any whose agent already used its idempotency key (earlier,
+   * or earlier in the same call); returns the ids inserted. Never throws for a used key.
+   */
+  insertActions(actions: readonly ActionRecord[]): Promise<ReadonlySet<string>>;
 }
 
 export interface Store extends StoreReader {
   readonly kind: 'sqlite' | 'postgres';
   /** Run `work` in one transaction; it has committed durably when the promise resolves. */
   write<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /**
+   * Apply hot-path writes in order in one transaction (on SQLite, in a writer thread); it has
+   * committed durably when the promise resolves. Fails whole: nothing of a failed batch is kept.
+   */
+  commit(ops: readonly WriteOp[]): Promise<WriteResult[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -2,7 +2,7 @@
 
 import { buildServer } from '../../api/server.ts';
 import { createAirlock } from '../../gateway/airlock.ts';
-import { CliError, type Command, option } from '../command.ts';
+import { CliError, type Command, type CommandContext, option } from '../command.ts';
 import { asCliError } from '../open-airlock.ts';
 
 export const serveCommand: Command = {
@@ -19,59 +19,59 @@ export const serveCommand: Command = {
     const portText = option(context, 'port');
     if (portText !== undefined && !/^\d{1,5}$/.test(portText))
       throw new CliError('--port takes a number', { exitCode: 2 });
-    const logLevel = option(context, 'log-level');
-    const airlock = await createAirlock({
-      configPath: context.configPath,
-      ...(logLevel === undefined ? {} : { logLevel }),
-    }).catch((error: unknown) => {
-      throw asCliError(error);
-    });
-    const { config } = airlock.project();
-    const app = buildServer(airlock);
-    const host = option(context, 'host') ?? config.server.host;
-    const port = portText === undefined ? config.server.port : Number(portText);
-
-    await airlock.recordPolicyInForce('startup');
-    let address: string;
-    try {
-      address = await app.listen({ host, port });
-    } catch (error) {
-      await airlock.close();
-      throw new CliError(`cannot listen on ${host}:${port}: ${(error as Error).message}`);
-    }
-    if (config.policy.watch && context.values['no-watch'] !== true) airlock.holder.watch();
-    airlock.logger.info(
-      {
-        event: 'server.started',
-        address,
-        bundle: airlock.project().bundle.hash,
-        storage: airlock.store.kind,
-      },
-      `Airlock listening on ${address}`,
-    );
-
-    const onHup = () => void airlock.holder.reload('signal');
-    process.on('SIGHUP', onHup);
-    await new Promise<void>((resolve) => {
-      const stop = (signal: NodeJS.Signals) => {
-        airlock.logger.info(
-          { event: 'server.stopping', signal },
-          'shutting down: finishing requests in flight',
-        );
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        process.off('SIGHUP', onHup);
-        void app
-          .close()
-          .then(() => airlock.close())
-          .then(() => {
-            airlock.logger.info({ event: 'server.stopped' }, 'stopped');
-            resolve();
-          });
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
-    return 0;
+    return runServer(context, portText);
   },
 };
+
+/** Load, open the store, listen, and run until SIGTERM or SIGINT. */
+async function runServer(context: CommandContext, portText: string | undefined): Promise<number> {
+  const logLevel = option(context, 'log-level');
+  const airlock = await createAirlock({
+    configPath: context.configPath,
+    ...(logLevel === undefined ? {} : { logLevel }),
+  }).catch((error: unknown) => {
+    throw asCliError(error);
+  });
+  const { config } = airlock.project();
+  const app = buildServer(airlock);
+  const host = option(context, 'host') ?? config.server.host;
+  const port = portText === undefined ? config.server.port : Number(portText);
+
+  await airlock.recordPolicyInForce('startup');
+  let address: string;
+  try {
+    address = await app.listen({ host, port });
+  } catch (error) {
+    await airlock.close();
+    throw new CliError(`cannot listen on ${host}:${port}: ${(error as Error).message}`);
+  }
+  if (config.policy.watch && context.values['no-watch'] !== true) airlock.holder.watch();
+  airlock.logger.info(
+    { event: 'server.started', address, bundle: airlock.project().bundle.hash, storage: airlock.store.kind },
+    `Airlock listening on ${address}`,
+  );
+
+  const onHup = () => void airlock.holder.reload('signal');
+  process.on('SIGHUP', onHup);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      airlock.logger.info(
+        { event: 'server.stopping', signal },
+        'shutting down: finishing requests in flight',
+      );
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      process.off('SIGHUP', onHup);
+      void app
+        .close()
+        .then(() => airlock.close())
+        .then(() => {
+          airlock.logger.info({ event: 'server.stopped' }, 'stopped');
+          resolve();
+        });
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  return 0;
+}

@@ -1,0 +1,108 @@
+/** Invariants 5 and 9 on a real process: an answered decision is on disk, even if the server is killed at once. */
+
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { after, describe, it } from 'node:test';
+import { createAirlock } from '../src/gateway/airlock.ts';
+import { makeProject, restart } from './harness.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+
+async function startServer(configPath: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(
+    path.join(ROOT, 'bin/airlock'),
+    ['serve', '--config', configPath, '--port', '0', '--no-watch'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const match = /"event":"server.started","address":"([^"]+)"/.exec(output);
+    if (match?.[1] !== undefined) return { child, url: match[1] };
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('durability', () => {
+  let child: ChildProcess | null = null;
+  after(() => {
+    child?.kill('SIGKILL');
+  });
+
+  it('every answered decision survives SIGKILL right after the answers, and the chain verifies', async () => {
+    const { configPath, dir } = await makeProject();
+    const setup = await createAirlock({ configPath, logLevel: 'silent' });
+    const { token } = await setup.agents.add(
+      { id: 'crash-bot', owner: 'sre' },
+      { kind: 'system', id: 'test' },
+    );
+    await setup.trust.setLevel(
+      { agentId: 'crash-bot', scope: 'service.restart@staging', level: 2, reason: 'test' },
+      setup.people.get('alice'),
+    );
+    await setup.close();
+
+    const server = await startServer(configPath);
+    child = server.child;
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        fetch(`${server.url}/v1/actions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify(restart({ params: { reason: `restart number ${i}` } })),
+        }).then(async (r) => ({
+          status: r.status,
+          body: (await r.json()) as { id: string; decision: { effect: string } },
+        })),
+      ),
+    );
+    server.child.kill('SIGKILL');
+    await once(server.child, 'exit');
+    child = null;
+
+    assert.ok(answers.every((a) => a.status === 201 && a.body.decision.effect === 'execute'));
+    const acknowledged = answers.map((a) => a.body.id);
+
+    // Straight from the file, with a fresh connection: the rows and both events of each decision.
+    const db = new DatabaseSync(path.join(dir, 'data/airlock.db'));
+    try {
+      const stored = new Set(
+        db
+          .prepare('SELECT id FROM actions')
+          .all()
+          .map((r) => r.id as string),
+      );
+      const decided = new Set(
+        db
+          .prepare("SELECT subject FROM audit_events WHERE kind = 'action.decided'")
+          .all()
+          .map((r) => r.subject as string),
+      );
+      for (const id of acknowledged) {
+        assert.ok(stored.has(id), `action ${id} was answered but is not stored`);
+        assert.ok(decided.has(id), `action ${id} was answered but its decision is not in the audit chain`);
+      }
+    } finally {
+      db.close();
+    }
+
+    const reopened = await createAirlock({ configPath, logLevel: 'silent' });
+    try {
+      const report = await reopened.audit.verify();
+      assert.equal(report.ok, true, report.problem ?? '');
+      const found = await reopened.store.getAction(acknowledged[0] ?? '');
+      assert.equal(found?.decision.effect, 'execute');
+    } finally {
+      await reopened.close();
+    }
+  });
+});
