@@ -1,32 +1,11 @@
 /** Invariant 7 on a running server: a bad bundle, catalog or config never replaces the good one in force; good changes do, audited. */
 
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
-import { main } from '../src/cli/main.ts';
-import { createAirlock } from '../src/gateway/airlock.ts';
-import { type Harness, makeProject, restart, startHarness } from './harness.ts';
-
-const BIN = path.resolve(import.meta.dirname, '../bin/airlock');
-
-/** Poll `probe` until it returns something other than undefined, or fail after `ms`. */
-async function until<T>(
-  what: string,
-  probe: () => T | undefined | Promise<T | undefined>,
-  ms = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+import { type Harness, restart, startHarness } from './harness.ts';
+import { STAGING_FREEZE, until } from './policy-reload-helpers.ts';
 
 /** A policy file whose `when` on line `3 + padding` does not parse as CEL. */
 function brokenPolicy(padding = 0): string {
@@ -41,17 +20,6 @@ function brokenPolicy(padding = 0): string {
     '',
   ].join('\n');
 }
-
-const STAGING_FREEZE = [
-  'rules:',
-  '  - name: no-staging-restarts',
-  '    match:',
-  '      types: [service.restart]',
-  '      environments: [staging]',
-  '    effect: deny',
-  '    reason: Staging is frozen for the release.',
-  '',
-].join('\n');
 
 function lineOf(text: string, needle: string, occurrence = 1): number {
   let seen = 0;
@@ -295,117 +263,5 @@ describe('policy reload on a running server (invariant 7)', () => {
     const restored = await h.airlock.holder.reload('command');
     assert.ok(restored.ok);
     assert.equal(restored.changed, false);
-  });
-});
-
-describe('airlock serve: SIGHUP reloads, SIGTERM stops (a real process)', () => {
-  let child: ChildProcess | null = null;
-  let dir: string;
-  let configPath: string;
-  const lines: Record<string, unknown>[] = [];
-  const raw: string[] = [];
-
-  before(async () => {
-    ({ dir, configPath } = await makeProject());
-  });
-
-  after(async () => {
-    if (child !== null && child.exitCode === null && child.signalCode === null) {
-      const exited = once(child, 'exit');
-      child.kill('SIGKILL');
-      await exited;
-    }
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  it('reloads on SIGHUP, then exits 0 on SIGTERM with server.stopped', async () => {
-    const out: string[] = [];
-    const io = { out: (line: string) => out.push(line), err: (line: string) => out.push(line) };
-    assert.equal(
-      await main(['agents', 'add', 'triage-bot', '--owner', 'sre', '--json', '--config', configPath], io),
-      0,
-    );
-    const { token } = JSON.parse(out.join('\n')) as { token: string };
-    const grant = ['trust', 'set', 'triage-bot', 'service.restart@staging', '--level', '2'];
-    assert.equal(await main([...grant, '--reason', 'r', '--as', 'alice', '--config', configPath], io), 0);
-
-    const proc = spawn(
-      BIN,
-      ['serve', '--config', configPath, '--port', '0', '--no-watch', '--log-level', 'info'],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    child = proc;
-    const stderr: string[] = [];
-    proc.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
-    createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      raw.push(line);
-      try {
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {}
-    });
-    const exited = once(proc, 'exit');
-    const event = (name: string) => lines.find((l) => l.event === name);
-
-    const started = await until('server.started', () => {
-      if (proc.exitCode !== null) throw new Error(`serve exited ${proc.exitCode}: ${stderr.join('')}`);
-      return event('server.started');
-    });
-    const address = String(started.address);
-    assert.match(address, /^http:\/\/127\.0\.0\.1:\d+$/);
-    const v0 = String(started.bundle);
-
-    const propose = async () => {
-      const response = await fetch(`${address}/v1/actions`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify(restart()),
-      });
-      assert.equal(response.status, 201);
-      return ((await response.json()) as { decision: { effect: string; policyVersion: string } }).decision;
-    };
-    const first = await propose();
-    assert.equal(first.effect, 'execute');
-    assert.equal(first.policyVersion, v0);
-
-    await writeFile(path.join(dir, 'policies', 'staging-freeze.yaml'), STAGING_FREEZE);
-    // --no-watch: nothing changes until the signal.
-    assert.equal((await propose()).policyVersion, v0);
-    assert.ok(proc.pid !== undefined);
-    process.kill(proc.pid, 'SIGHUP');
-
-    const decision = await until('a decision by the new bundle', async () => {
-      const d = await propose();
-      return d.policyVersion === v0 ? undefined : d;
-    });
-    assert.equal(decision.effect, 'deny');
-    const reloaded = event('project.reloaded');
-    assert.equal(reloaded?.trigger, 'signal');
-    assert.equal(reloaded?.bundle, decision.policyVersion);
-    assert.equal(reloaded?.previousBundle, v0);
-
-    process.kill(proc.pid, 'SIGTERM');
-    const [code, signal] = await exited;
-    assert.equal(signal, null);
-    assert.equal(code, 0, stderr.join(''));
-    assert.equal(event('server.stopping')?.signal, 'SIGTERM');
-    assert.ok(event('server.stopped') !== undefined, raw.join('\n'));
-
-    const verify = await main(['audit', 'verify', '--config', configPath], io);
-    assert.equal(verify, 0, out.join('\n'));
-    const airlock = await createAirlock({ configPath, logLevel: 'silent' });
-    try {
-      const activations = (await airlock.store.auditForSubject('policy')).map((e) => {
-        const data = JSON.parse(e.data) as { bundle: string; previous: string | null; trigger: string };
-        return [e.kind, data.trigger, data.bundle, data.previous];
-      });
-      assert.deepEqual(activations, [
-        ['policy.activated', 'startup', v0, null],
-        ['policy.activated', 'signal', decision.policyVersion, v0],
-      ]);
-    } finally {
-      await airlock.close();
-    }
   });
 });

@@ -5,7 +5,7 @@ import { AirlockError } from '../domain/errors.ts';
 import type { AgentRecord } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
 import type { Clock } from './clock.ts';
-import { hashToken, newToken } from './tokens.ts';
+import { issueToken, revokeTokens } from './credentials.ts';
 
 export const AGENT_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
@@ -34,7 +34,6 @@ export class AgentService {
       ]);
     }
     const at = this.#clock.now().toISOString();
-    const token = newToken('agent');
     const agent: AgentRecord = {
       id: input.id,
       owner: input.owner,
@@ -43,17 +42,10 @@ export class AgentService {
       createdAt: at,
       updatedAt: at,
     };
-    await this.#store.write(async (tx) => {
+    const token = await this.#store.write(async (tx) => {
       if ((await tx.getAgent(input.id)) !== null)
         throw new AirlockError('conflict', `agent ${input.id} already exists`);
       await tx.insertAgent(agent);
-      await tx.insertCredential({
-        hash: hashToken(token),
-        principalKind: 'agent',
-        principalId: agent.id,
-        createdAt: at,
-        revokedAt: null,
-      });
       await tx.appendAudit(
         [
           {
@@ -62,15 +54,10 @@ export class AgentService {
             subject: agent.id,
             data: { owner: agent.owner, description: agent.description },
           },
-          {
-            kind: 'agent.token_issued',
-            actor: by,
-            subject: agent.id,
-            data: { tokenHash: hashToken(token).slice(0, 12) },
-          },
         ],
         at,
       );
+      return issueToken(tx, 'agent', agent.id, by, at);
     });
     return { agent, token };
   }
@@ -87,30 +74,11 @@ export class AgentService {
 
   /** Issue an additional token (for rotation); revoke the old ones with `revokeTokens`. */
   async issueToken(id: string, by: Actor): Promise<string> {
-    const token = newToken('agent');
     const at = this.#clock.now().toISOString();
-    await this.#store.write(async (tx) => {
+    return this.#store.write(async (tx) => {
       if ((await tx.getAgent(id)) === null) throw new AirlockError('not_found', `no agent ${id}`);
-      await tx.insertCredential({
-        hash: hashToken(token),
-        principalKind: 'agent',
-        principalId: id,
-        createdAt: at,
-        revokedAt: null,
-      });
-      await tx.appendAudit(
-        [
-          {
-            kind: 'agent.token_issued',
-            actor: by,
-            subject: id,
-            data: { tokenHash: hashToken(token).slice(0, 12) },
-          },
-        ],
-        at,
-      );
+      return issueToken(tx, 'agent', id, by, at);
     });
-    return token;
   }
 
   /** Revoke every token of the agent at once; returns how many were live. */
@@ -118,9 +86,7 @@ export class AgentService {
     const at = this.#clock.now().toISOString();
     return this.#store.write(async (tx) => {
       if ((await tx.getAgent(id)) === null) throw new AirlockError('not_found', `no agent ${id}`);
-      const revoked = await tx.revokeCredentials('agent', id, at);
-      await tx.appendAudit([{ kind: 'agent.tokens_revoked', actor: by, subject: id, data: { revoked } }], at);
-      return revoked;
+      return revokeTokens(tx, 'agent', id, by, at);
     });
   }
 

@@ -5,7 +5,7 @@ import { AirlockError } from '../domain/errors.ts';
 import type { Person } from '../project/project-schema.ts';
 import type { Store } from '../store/store.ts';
 import type { Clock } from './clock.ts';
-import { hashToken, newToken } from './tokens.ts';
+import { issueToken, revokeTokens } from './credentials.ts';
 
 export class PeopleService {
   readonly #store: Store;
@@ -30,40 +30,12 @@ export class PeopleService {
 
   async issueToken(id: string, by: Actor): Promise<string> {
     this.get(id);
-    const token = newToken('person');
     const at = this.#clock.now().toISOString();
-    await this.#store.write(async (tx) => {
-      await tx.insertCredential({
-        hash: hashToken(token),
-        principalKind: 'person',
-        principalId: id,
-        createdAt: at,
-        revokedAt: null,
-      });
-      await tx.appendAudit(
-        [
-          {
-            kind: 'person.token_issued',
-            actor: by,
-            subject: id,
-            data: { tokenHash: hashToken(token).slice(0, 12) },
-          },
-        ],
-        at,
-      );
-    });
-    return token;
+    return this.#store.write((tx) => issueToken(tx, 'person', id, by, at));
   }
 
   async revokeTokens(id: string, by: Actor): Promise<number> {
     const at = this.#clock.now().toISOString();
-    return this.#store.write(async (tx) => {
-      const revoked = await tx.revokeCredentials('person', id, at);
-      await tx.appendAudit(
-        [{ kind: 'person.tokens_revoked', actor: by, subject: id, data: { revoked } }],
-        at,
-      );
-      return revoked;
-    });
+    return this.#store.write((tx) => revokeTokens(tx, 'person', id, by, at));
   }
 }

@@ -5,14 +5,16 @@
 
 import { sha256Hex } from '../audit/audit-event.ts';
 import { canonicalJson } from '../audit/canonical-json.ts';
+import type { CatalogEntry } from '../catalog/catalog.ts';
 import { decide } from '../decide/decide.ts';
 import type { DecisionFacts } from '../decide/facts.ts';
-import type { ActionStatus } from '../domain/action.ts';
+import type { ActionRequest, ActionStatus } from '../domain/action.ts';
 import type { Decision, DecisionEffect } from '../domain/decision.ts';
 import { AirlockError, type ErrorDetail } from '../domain/errors.ts';
 import type { JsonObject } from '../domain/json.ts';
 import { parseProposal } from '../domain/proposal-schema.ts';
 import type { Project } from '../project/project-loader.ts';
+import type { EnvironmentSpec } from '../project/project-schema.ts';
 import type { ActionRecord, AgentRecord, AuditRef } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
 import { formatScope, resolveLevel } from '../trust/scope.ts';
@@ -94,36 +96,7 @@ export class ProposalService {
     }
 
     const now = clock.now();
-    await this.#deps.access.refresh();
-    const grants = await this.#deps.access.listGrants(agent.id);
-    const resolved = resolveLevel(grants, request.type, request.environment);
-    const facts: DecisionFacts = {
-      request,
-      action: {
-        type: entry.type,
-        tier: entry.tier,
-        domains: entry.domains,
-        reversible: entry.reversible,
-        verified: (entry.verification?.checks.length ?? 0) > 0,
-      },
-      agent: { id: agent.id, owner: agent.owner, suspended: agent.status === 'suspended' },
-      environment: {
-        name: environment.name,
-        production: environment.production,
-        changeWindows: environment.changeWindows,
-      },
-      trust: {
-        granted: resolved.level,
-        ceiling: ceilingFor(project.config.trust, agent.id),
-        scope:
-          resolved.grant === null
-            ? null
-            : formatScope(resolved.grant.typePattern, resolved.grant.environment),
-      },
-      thresholds: project.config.trust.levels,
-      frozen: this.#deps.frozen(agent.id),
-      now: now.toISOString(),
-    };
+    const facts = await this.#gatherFacts(agent, request, entry, environment, project, now);
 
     const started = performance.now();
     const decision = decide(facts, project.bundle);
@@ -164,6 +137,50 @@ export class ProposalService {
     });
     this.#log(action, decision);
     return { action, path: written.records, replayed: false };
+  }
+
+  /** Everything decide() reads, as it is now; stored with the decision for explain and replay. */
+  async #gatherFacts(
+    agent: AgentRecord,
+    request: ActionRequest,
+    entry: CatalogEntry,
+    environment: EnvironmentSpec,
+    project: Project,
+    now: Date,
+  ): Promise<DecisionFacts> {
+    await this.#deps.access.refresh();
+    const resolved = resolveLevel(
+      await this.#deps.access.listGrants(agent.id),
+      request.type,
+      request.environment,
+    );
+    return {
+      request,
+      action: {
+        type: entry.type,
+        tier: entry.tier,
+        domains: entry.domains,
+        reversible: entry.reversible,
+        verified: (entry.verification?.checks.length ?? 0) > 0,
+      },
+      agent: { id: agent.id, owner: agent.owner, suspended: agent.status === 'suspended' },
+      environment: {
+        name: environment.name,
+        production: environment.production,
+        changeWindows: environment.changeWindows,
+      },
+      trust: {
+        granted: resolved.level,
+        ceiling: ceilingFor(project.config.trust, agent.id),
+        scope:
+          resolved.grant === null
+            ? null
+            : formatScope(resolved.grant.typePattern, resolved.grant.environment),
+      },
+      thresholds: project.config.trust.levels,
+      frozen: this.#deps.frozen(agent.id),
+      now: now.toISOString(),
+    };
   }
 
   async #replay(earlier: ActionRecord, requestHash: string): Promise<ProposalOutcome> {

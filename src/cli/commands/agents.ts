@@ -3,6 +3,7 @@
 import { type Command, option, required, requiredOption } from '../command.ts';
 import { AS_OPTION, operator, withAirlock } from '../open-airlock.ts';
 import { json, table } from '../output.ts';
+import { tokenCommands } from './token-commands.ts';
 
 export const agentsCommands: readonly Command[] = [
   {
@@ -52,40 +53,13 @@ export const agentsCommands: readonly Command[] = [
       return 0;
     },
   },
-  {
-    name: 'agents token',
-    summary: 'Issue an additional token for an agent (for rotation)',
-    usage: '<id>',
-    json: true,
-    options: { ...AS_OPTION },
-    async run(context) {
-      const id = required(context, 0, 'id');
-      const token = await withAirlock(context, (airlock) =>
-        airlock.agents.issueToken(id, operator(context, airlock)),
-      );
-      context.out(context.json ? json({ agent: id, token }) : `token for ${id} (shown once):\n${token}`);
-      return 0;
-    },
-  },
-  {
-    name: 'agents revoke-token',
-    summary: 'Revoke every token of an agent at once (it can no longer call Airlock)',
-    usage: '<id>',
-    json: true,
-    options: { ...AS_OPTION },
-    async run(context) {
-      const id = required(context, 0, 'id');
-      const revoked = await withAirlock(context, (airlock) =>
-        airlock.agents.revokeTokens(id, operator(context, airlock)),
-      );
-      context.out(
-        context.json
-          ? json({ agent: id, revoked })
-          : `revoked ${revoked} token${revoked === 1 ? '' : 's'} of ${id}`,
-      );
-      return 0;
-    },
-  },
+  ...tokenCommands({
+    noun: 'agents',
+    key: 'agent',
+    issueSummary: 'Issue an additional token for an agent (for rotation)',
+    revokeSummary: 'Revoke every token of an agent at once (it can no longer call Airlock)',
+    service: (airlock) => airlock.agents,
+  }),
   ...(['suspend', 'resume'] as const).map(
     (verb): Command => ({
       name: `agents ${verb}`,

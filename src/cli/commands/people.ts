@@ -1,9 +1,9 @@
 /** `airlock people list|token|revoke-token`: people are declared in the people file; tokens live hashed. */
 
 import type { Command } from '../command.ts';
-import { required } from '../command.ts';
-import { AS_OPTION, operator, withAirlock } from '../open-airlock.ts';
+import { withAirlock } from '../open-airlock.ts';
 import { json, table } from '../output.ts';
+import { tokenCommands } from './token-commands.ts';
 
 export const peopleCommands: readonly Command[] = [
   {
@@ -24,38 +24,11 @@ export const peopleCommands: readonly Command[] = [
       return 0;
     },
   },
-  {
-    name: 'people token',
-    summary: 'Issue a token for a person (shown once; only a hash is stored)',
-    usage: '<id>',
-    json: true,
-    options: { ...AS_OPTION },
-    async run(context) {
-      const id = required(context, 0, 'id');
-      const token = await withAirlock(context, (airlock) =>
-        airlock.people.issueToken(id, operator(context, airlock)),
-      );
-      context.out(context.json ? json({ person: id, token }) : `token for ${id} (shown once):\n${token}`);
-      return 0;
-    },
-  },
-  {
-    name: 'people revoke-token',
-    summary: 'Revoke every token of a person',
-    usage: '<id>',
-    json: true,
-    options: { ...AS_OPTION },
-    async run(context) {
-      const id = required(context, 0, 'id');
-      const revoked = await withAirlock(context, (airlock) =>
-        airlock.people.revokeTokens(id, operator(context, airlock)),
-      );
-      context.out(
-        context.json
-          ? json({ person: id, revoked })
-          : `revoked ${revoked} token${revoked === 1 ? '' : 's'} of ${id}`,
-      );
-      return 0;
-    },
-  },
+  ...tokenCommands({
+    noun: 'people',
+    key: 'person',
+    issueSummary: 'Issue a token for a person (shown once; only a hash is stored)',
+    revokeSummary: 'Revoke every token of a person',
+    service: (airlock) => airlock.people,
+  }),
 ];

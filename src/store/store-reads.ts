@@ -1,0 +1,142 @@
+/** The read side of the Kysely store, shared by the store itself and its write transactions. */
+
+import type { Kysely, Selectable } from 'kysely';
+import { actionFromLog, DECIDED, PROPOSED } from './action-log.ts';
+import type { HotQueries } from './hot-queries.ts';
+import type { PreparedQuery } from './prepared-query.ts';
+import type {
+  ActionFilter,
+  ActionRecord,
+  AgentRecord,
+  AuditRecord,
+  ChainHead,
+  CredentialRecord,
+  GrantRecord,
+} from './records.ts';
+import { toAgent, toAudit, toGrant } from './rows.ts';
+import type { ActionsTable, Database } from './schema.ts';
+import type { StoreReader } from './store.ts';
+
+export class Reads implements StoreReader {
+  protected readonly db: Kysely<Database>;
+  protected readonly hot: HotQueries;
+
+  constructor(db: Kysely<Database>, hot: HotQueries) {
+    this.db = db;
+    this.hot = hot;
+  }
+
+  protected async rows<R>(query: PreparedQuery<R>, args: readonly unknown[]): Promise<R[]> {
+    return (await query.run(this.db, args)).rows;
+  }
+
+  async accessVersion(): Promise<number> {
+    const [row] = await this.rows(this.hot.accessVersion, []);
+    return Number(row?.value ?? 0);
+  }
+
+  async findCredential(hash: string): Promise<CredentialRecord | null> {
+    const [row] = await this.rows(this.hot.credential, [hash]);
+    if (row === undefined) return null;
+    return {
+      hash: row.hash,
+      principalKind: row.principal_kind,
+      principalId: row.principal_id,
+      createdAt: row.created_at,
+      revokedAt: row.revoked_at,
+    };
+  }
+
+  async getAgent(id: string): Promise<AgentRecord | null> {
+    const [row] = await this.rows(this.hot.agent, [id]);
+    return row === undefined ? null : toAgent(row);
+  }
+
+  async listAgents(): Promise<AgentRecord[]> {
+    const rows = await this.db.selectFrom('agents').selectAll().orderBy('id').execute();
+    return rows.map(toAgent);
+  }
+
+  async listGrants(agentId: string): Promise<GrantRecord[]> {
+    return (await this.rows(this.hot.grants, [agentId])).map(toGrant);
+  }
+
+  async getAction(id: string): Promise<ActionRecord | null> {
+    const row = await this.db.selectFrom('actions').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? null : ((await this.#withLog([row]))[0] ?? null);
+  }
+
+  async findActionByKey(agentId: string, idempotencyKey: string): Promise<ActionRecord | null> {
+    const [row] = await this.rows(this.hot.actionByKey, [agentId, idempotencyKey]);
+    return row === undefined ? null : ((await this.#withLog([row]))[0] ?? null);
+  }
+
+  /** Complete action rows from their events in the audit chain (one query for all of them). */
+  async #withLog(rows: readonly Selectable<ActionsTable>[]): Promise<ActionRecord[]> {
+    if (rows.length === 0) return [];
+    const events = await this.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where(
+        'subject',
+        'in',
+        rows.map((r) => r.id),
+      )
+      .where('kind', 'in', [PROPOSED, DECIDED])
+      .execute();
+    const bySubject = Map.groupBy(events.map(toAudit), (e) => e.subject ?? '');
+    return rows.map((row) => actionFromLog(row, bySubject.get(row.id) ?? []));
+  }
+
+  async listActions(filter: ActionFilter): Promise<ActionRecord[]> {
+    let query = this.db.selectFrom('actions').selectAll();
+    if (filter.agentId !== undefined) query = query.where('agent_id', '=', filter.agentId);
+    if (filter.type !== undefined) query = query.where('type', '=', filter.type);
+    if (filter.environment !== undefined) query = query.where('environment', '=', filter.environment);
+    if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+    if (filter.incident !== undefined) query = query.where('incident', '=', filter.incident);
+    if (filter.since !== undefined) query = query.where('created_at', '>=', filter.since);
+    if (filter.until !== undefined) query = query.where('created_at', '<', filter.until);
+    const before = filter.before;
+    if (before !== undefined) {
+      query = query.where((eb) =>
+        eb.or([
+          eb('created_at', '<', before.createdAt),
+          eb.and([eb('created_at', '=', before.createdAt), eb('id', '<', before.id)]),
+        ]),
+      );
+    }
+    const rows = await query
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(filter.limit)
+      .execute();
+    return this.#withLog(rows);
+  }
+
+  async auditHead(): Promise<ChainHead | null> {
+    const [row] = await this.rows(this.hot.auditHead, []);
+    return row === undefined ? null : { seq: Number(row.seq), hash: row.hash };
+  }
+
+  async auditRange(afterSeq: number, limit: number): Promise<AuditRecord[]> {
+    const rows = await this.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('seq', '>', afterSeq)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    return rows.map(toAudit);
+  }
+
+  async auditForSubject(subject: string): Promise<AuditRecord[]> {
+    const rows = await this.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('subject', '=', subject)
+      .orderBy('seq')
+      .execute();
+    return rows.map(toAudit);
+  }
+}
