@@ -4,6 +4,7 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import autocannon from 'autocannon';
 import { createAirlock } from '../src/gateway/airlock.ts';
+import { restart } from '../test/harness.ts';
 import { machineBusySeconds, processCpuSeconds } from './cpu-usage.ts';
 import { bucketSpread, histogram } from './prometheus-text.ts';
 import { startServer } from './server-process.ts';
@@ -49,17 +50,6 @@ export interface HttpResult {
   };
 }
 
-/** A valid proposal for the quickstart catalog (as restart() in test/harness.ts). */
-const RESTART = {
-  type: 'service.restart',
-  environment: 'staging',
-  targets: [{ id: 'api-1' }],
-  params: { reason: 'memory leak after deploy' },
-  confidence: 0.93,
-  anomalyScore: 0.1,
-  reasoning: 'RSS grows 40 MB/h since deploy 2026.11.3; a restart clears it.',
-};
-
 export async function runHttpThroughput(
   progress: (line: string) => void = () => {},
   options: HttpOptions = HTTP_DEFAULTS,
@@ -92,7 +82,7 @@ export async function runHttpThroughput(
           connections: options.connections,
           duration,
           headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          body: JSON.stringify(RESTART),
+          body: JSON.stringify(restart()),
         });
       progress(`http: warm-up ${options.warmupS} s…`);
       const warmup = await load(options.warmupS);

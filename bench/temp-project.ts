@@ -1,10 +1,8 @@
-/** Throwaway copies of the quickstart project for benchmarks: a temp dir, file overrides, cleanup. */
+/** Throwaway copies of the quickstart project for benchmarks (the test harness's, plus the database path and cleanup). */
 
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
-
-export const QUICKSTART = path.resolve(import.meta.dirname, '../examples/quickstart');
+import { makeProject } from '../test/harness.ts';
 
 export interface TempProject {
   readonly dir: string;
@@ -14,27 +12,13 @@ export interface TempProject {
   remove(): Promise<void>;
 }
 
-/**
- * Copy the quickstart (without its data) into a new temp directory, then apply overrides:
- * path → contents, or path → function of the quickstart's contents (to edit airlock.yaml).
- */
 export async function tempProject(
   overrides: Readonly<Record<string, string | ((original: string) => string)>> = {},
 ): Promise<TempProject> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'airlock-bench-'));
-  await cp(QUICKSTART, dir, {
-    recursive: true,
-    filter: (source) => !source.split(path.sep).includes('data'),
-  });
-  for (const [name, contents] of Object.entries(overrides)) {
-    const file = path.join(dir, name);
-    await mkdir(path.dirname(file), { recursive: true });
-    const text = typeof contents === 'string' ? contents : contents(await readFile(file, 'utf8'));
-    await writeFile(file, text);
-  }
+  const { dir, configPath } = await makeProject(overrides);
   return {
     dir,
-    configPath: path.join(dir, 'airlock.yaml'),
+    configPath,
     dbPath: path.join(dir, 'data', 'airlock.db'),
     remove: () => rm(dir, { recursive: true, force: true }),
   };

@@ -3,7 +3,7 @@
  * directory, a real SQLite file, a real server on a random port, and helpers to call it.
  */
 
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -34,18 +34,22 @@ export class ManualClock implements Clock {
   }
 }
 
-/** Copy the quickstart into a new temp directory and apply file overrides (path → contents). */
+/**
+ * Copy the quickstart (without its data) into a new temp directory and apply file overrides:
+ * path → contents, or path → a function of the quickstart's contents (to edit a file).
+ */
 export async function makeProject(
-  files: Readonly<Record<string, string>> = {},
+  files: Readonly<Record<string, string | ((original: string) => string)>> = {},
 ): Promise<{ dir: string; configPath: string }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'airlock-test-'));
   await cp(QUICKSTART, dir, {
     recursive: true,
     filter: (source) => !source.split(path.sep).includes('data'),
   });
-  for (const [name, text] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
-    await writeFile(path.join(dir, name), text);
+  for (const [name, contents] of Object.entries(files)) {
+    const file = path.join(dir, name);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, typeof contents === 'string' ? contents : contents(await readFile(file, 'utf8')));
   }
   return { dir, configPath: path.join(dir, 'airlock.yaml') };
 }
