@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
@@ -34,12 +35,16 @@ async function startServer(configPath: string): Promise<{ child: ChildProcess; u
 
 describe('durability', () => {
   let child: ChildProcess | null = null;
-  after(() => {
+  let dir: string | null = null;
+  after(async () => {
     child?.kill('SIGKILL');
+    if (dir !== null) await rm(dir, { recursive: true, force: true });
   });
 
   it('every answered decision survives SIGKILL right after the answers, and the chain verifies', async () => {
-    const { configPath, dir } = await makeProject();
+    const project = await makeProject();
+    dir = project.dir;
+    const { configPath } = project;
     const setup = await createAirlock({ configPath, logLevel: 'silent' });
     const { token } = await setup.agents.add(
       { id: 'crash-bot', owner: 'sre' },
@@ -73,7 +78,7 @@ describe('durability', () => {
     const acknowledged = answers.map((a) => a.body.id);
 
     // Straight from the file, with a fresh connection: the rows and both events of each decision.
-    const db = new DatabaseSync(path.join(dir, 'data/airlock.db'));
+    const db = new DatabaseSync(path.join(project.dir, 'data/airlock.db'));
     try {
       const stored = new Set(
         db
