@@ -96,7 +96,8 @@ describe('airlock serve: SIGHUP reloads, SIGTERM stops (a real process)', () => 
       return d.policyVersion === v0 ? undefined : d;
     });
     assert.equal(decision.effect, 'deny');
-    const reloaded = event('project.reloaded');
+    // Logs are written in buffered chunks (at most 100 ms late): wait for the line.
+    const reloaded = await until('the project.reloaded log line', () => event('project.reloaded'));
     assert.equal(reloaded?.trigger, 'signal');
     assert.equal(reloaded?.bundle, decision.policyVersion);
     assert.equal(reloaded?.previousBundle, v0);
