@@ -132,6 +132,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       events,
       metrics,
       logger,
+      // The kill switch (POST /v1/freeze) arrives with execution; until then nothing is frozen.
       frozen: () => false,
     }),
     actions: new ActionQueries(store, events),
