@@ -12,13 +12,6 @@ describe('airlock CLI', () => {
     cfg = configPath;
   });
 
-  // These checks once ran after the agents and trust suite on the same project, so the audit chain
-  // already held other history ('audit head' expects more than 10 events): two earlier agents stand in for it.
-  before(async () => {
-    await cliJson('agents', 'add', 'bot', '--owner', 'sre', '--config', cfg);
-    await cliJson('agents', 'add', 'helper', '--owner', 'platform', '--config', cfg);
-  });
-
   describe('actions, explain and audit', () => {
     const proposed: { id: string; effect: string; reasons: readonly Reason[] }[] = [];
 
@@ -154,7 +147,7 @@ describe('airlock CLI', () => {
 
     it('audit head as text and JSON, agreeing with audit verify', async () => {
       const head = await cliJson<{ seq: number; hash: string }>('audit', 'head', '--config', cfg);
-      assert.ok(Number.isInteger(head.seq) && head.seq > 10);
+      assert.ok(Number.isInteger(head.seq) && head.seq > 0);
       assert.match(head.hash, /^[0-9a-f]{64}$/);
       const text = await cli('audit', 'head', '--config', cfg);
       assert.equal(text.code, 0);

@@ -28,13 +28,14 @@ export function compileCatalog(sources: readonly YamlSource[]): Loaded<Catalog> 
       }
       seen.set(type, source.file);
 
+      const before = problems.length;
       const validateParams = compileSchema(ajv, source, [...at, 'params'], spec.params, problems);
       const attributes = spec.targets.attributes;
       const validateTarget =
         attributes === undefined
           ? null
           : compileSchema(ajv, source, [...at, 'targets', 'attributes'], attributes, problems);
-      if (validateParams === undefined || validateTarget === undefined) continue;
+      if (validateParams === null || problems.length > before) continue;
       if (spec.params.type !== 'object') {
         problems.push(source.problem([...at, 'params', 'type'], 'a params schema must have type: object'));
         continue;
@@ -85,6 +86,6 @@ function compileSchema(
     return ajv.compile(schema);
   } catch (error) {
     problems.push(source.problem(path, `invalid JSON Schema: ${(error as Error).message}`));
-    return undefined;
+    return null;
   }
 }

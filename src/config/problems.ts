@@ -1,7 +1,5 @@
 /** Problems found in input files, each saying where (file:line:column and field path) and what. */
 
-import type { ErrorDetail } from '../domain/errors.ts';
-
 export interface Problem {
   readonly file: string;
   readonly line: number | null;
@@ -15,10 +13,6 @@ export function formatProblem(problem: Problem): string {
   const where =
     problem.line === null ? problem.file : `${problem.file}:${problem.line}:${problem.column ?? 1}`;
   return problem.path === '' ? `${where} ${problem.message}` : `${where} ${problem.path}: ${problem.message}`;
-}
-
-export function problemDetail(problem: Problem): ErrorDetail {
-  return { path: formatProblem(problem).split(' ', 1)[0] ?? problem.file, message: problem.message };
 }
 
 /** The outcome of loading something that can fail in many places at once. */
