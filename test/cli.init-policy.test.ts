@@ -36,7 +36,7 @@ describe('airlock CLI', () => {
       assertFails(
         again,
         1,
-        `airlock: ${dir} already has airlock.yaml, catalog.yaml, people.yaml, policies/guardrails.yaml, policies/routine.yaml; not overwriting`,
+        `airlock: ${dir} already has airlock.yaml, catalog.yaml, people.yaml, policies/guardrails.yaml, policies/routine.yaml, routes.yaml; not overwriting`,
       );
       assert.equal(again.err.length, 1);
       assert.equal(await readFile(config, 'utf8'), before);
@@ -73,7 +73,7 @@ describe('airlock CLI', () => {
       assert.equal(run.out.length, 1);
       assert.match(
         run.out[0] ?? '',
-        /^ok: bundle sha256:[0-9a-f]{12}: 9 rules in 2 files \(default escalate\); 6 action types; 2 environments; 3 people$/,
+        /^ok: bundle sha256:[0-9a-f]{12}: 9 rules in 2 files \(default escalate\); 6 action types; 2 environments; 4 people; 3 routes$/,
       );
 
       const report = await cliJson('policy', 'check', '--config', cfg);
@@ -95,7 +95,8 @@ describe('airlock CLI', () => {
         'service.restart',
       ]);
       assert.deepEqual(report.environments, ['staging', 'production']);
-      assert.equal(report.people, 3);
+      assert.equal(report.people, 4);
+      assert.equal(report.routes, 3);
     });
 
     it('policy check on a broken project: exit 1, one-line reason, then file:line:column problems', async () => {

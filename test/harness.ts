@@ -96,8 +96,10 @@ export interface Harness {
 }
 
 export interface HarnessOptions {
-  readonly files?: Readonly<Record<string, string>>;
+  readonly files?: Readonly<Record<string, string | ((original: string) => string)>>;
   readonly clock?: ManualClock;
+  /** Start deadline timers and webhook delivery, as `serve` does (default false: tests call them). */
+  readonly background?: boolean;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -112,6 +114,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const app = buildServer(airlock);
   await airlock.recordPolicyInForce('startup');
+  if (options.background === true) await airlock.startBackground();
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
 
   const request = async <T>(

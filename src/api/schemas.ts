@@ -4,9 +4,12 @@
  */
 
 import { z } from 'zod';
+import { APPROVAL_STATUSES } from '../approvals/approval.ts';
+import { FALLBACKS } from '../approvals/route-schema.ts';
 import { ACTION_STATUSES } from '../domain/action.ts';
 import { CAP_CODES, DECISION_EFFECTS, EFFECTS } from '../domain/decision.ts';
 import { ERROR_CODES } from '../domain/errors.ts';
+import { targetSchema } from '../domain/proposal-schema.ts';
 import { RISK_DOMAINS, TIERS } from '../domain/risk.ts';
 
 export const errorSchema = z.object({
@@ -27,6 +30,7 @@ export const reasonSchema = z.discriminatedUnion('kind', [
     file: z.string(),
     effect: z.enum(EFFECTS),
     message: z.string(),
+    route: z.string().optional(),
   }),
   z.object({
     kind: z.literal('rule_error'),
@@ -38,6 +42,7 @@ export const reasonSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('default'), effect: z.enum(EFFECTS), message: z.string() }),
   z.object({ kind: z.literal('agent_suspended'), message: z.string() }),
   z.object({ kind: z.literal('frozen'), message: z.string() }),
+  z.object({ kind: z.literal('revision'), of: z.string(), by: z.string(), message: z.string() }),
   z.object({ kind: z.literal('cap'), code: z.enum(CAP_CODES), passed: z.boolean(), message: z.string() }),
 ]);
 
@@ -47,9 +52,40 @@ export const decisionSchema = z.object({
   reasons: z.array(reasonSchema),
   trustLevel: level,
   policyVersion: z.string(),
+  route: z.string().nullable().describe('The approval route a policy rule named, if any'),
 });
 
 const target = z.looseObject({ id: z.string() });
+
+const voteSchema = z.object({
+  person: z.string(),
+  verdict: z.enum(['approve', 'deny', 'revise']),
+  step: z.number().int(),
+  comment: z.string().nullable(),
+  override: z.boolean().describe('An admin outside the step group voted'),
+  requestHash: z.string().describe('The exact request the vote is about'),
+  at: z.string(),
+});
+
+export const approvalSummarySchema = z.object({
+  id: z.string(),
+  status: z.enum(APPROVAL_STATUSES),
+  requestHash: z.string().describe('SHA-256 of the exact request (params, targets, …) being approved'),
+  route: z.object({
+    name: z.string(),
+    fallback: z.enum(FALLBACKS),
+    steps: z.array(z.object({ group: z.string(), quorum: z.number().int(), timeout: z.string() })),
+  }),
+  step: z.number().int().describe('The current step, from 1'),
+  group: z.string(),
+  quorum: z.number().int(),
+  approvals: z.number().int().describe('Approvals so far at the current step'),
+  deadline: z.string().describe('When the current step times out'),
+  votes: z.array(voteSchema),
+  revisionAuthor: z.string().nullable(),
+  createdAt: z.string(),
+  resolvedAt: z.string().nullable(),
+});
 
 export const actionSchema = z.object({
   id: z.string(),
@@ -68,7 +104,7 @@ export const actionSchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   decision: decisionSchema,
-  approval: z.null(),
+  approval: approvalSummarySchema.nullable(),
   execution: z.null(),
   verification: z.null(),
   outcome: z.null(),
@@ -160,4 +196,73 @@ export const verifySchema = z.object({
 export const healthSchema = z.object({
   status: z.enum(['ok', 'unavailable']),
   checks: z.record(z.string(), z.string()).optional(),
+});
+
+export const approvalSchema = approvalSummarySchema.extend({
+  action: z.string(),
+  actionStatus: z.enum(ACTION_STATUSES),
+  revisionOf: z.string().nullable(),
+  agent: z.object({ id: z.string(), owner: z.string() }),
+  trustLevel: level,
+  type: z.string(),
+  environment: z.string(),
+  production: z.boolean().nullable(),
+  tier: z.enum(TIERS).nullable(),
+  domains: z.array(z.enum(RISK_DOMAINS)),
+  reversible: z.boolean().nullable(),
+  targets: z.array(target),
+  params: z.record(z.string(), z.json()),
+  confidence: z.number().nullable(),
+  anomalyScore: z.number().nullable(),
+  reasoning: z.string().nullable(),
+  context: z.record(z.string(), z.json()).nullable(),
+  incident: z.string().nullable(),
+  decision: z.object({
+    effect: z.enum(DECISION_EFFECTS),
+    policyEffect: z.enum(EFFECTS),
+    reasons: z.array(reasonSchema),
+    policyVersion: z.string(),
+  }),
+  blastRadius: z.null().describe('Not yet measured'),
+  calibration: z.null().describe('Not yet measured'),
+  you: z
+    .object({
+      person: z.string(),
+      mayApprove: z.boolean(),
+      mayDeny: z.boolean(),
+      override: z.boolean().describe('Your vote would be an admin override'),
+      why: z.string().nullable().describe('Why you may not approve, if you may not'),
+    })
+    .optional(),
+});
+
+export const approvalListSchema = z.object({ approvals: z.array(approvalSchema) });
+
+export const decisionBodySchema = z.discriminatedUnion('verdict', [
+  z.strictObject({
+    verdict: z.literal('approve'),
+    comment: z.string().max(4000).optional(),
+    requestHash: z
+      .string()
+      .optional()
+      .describe("The request hash you reviewed; refused if it is not the approval's"),
+  }),
+  z.strictObject({
+    verdict: z.literal('deny'),
+    comment: z.string().trim().min(1, 'a deny needs a reason').max(4000),
+    requestHash: z.string().optional(),
+  }),
+  z.strictObject({
+    verdict: z.literal('revise'),
+    comment: z.string().trim().min(1, 'say why the params change').max(4000),
+    params: z
+      .record(z.string(), z.json())
+      .describe('The changed params: a new revision is decided and approved afresh'),
+    targets: z.array(targetSchema).max(1000).optional(),
+  }),
+]);
+
+export const decisionResultSchema = z.object({
+  approval: approvalSummarySchema,
+  revision: actionSchema.optional().describe('For revise: the new action'),
 });

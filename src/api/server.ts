@@ -7,12 +7,16 @@ import type { Airlock } from '../gateway/airlock.ts';
 import { sendError } from './error-envelope.ts';
 import { openApiDocument } from './openapi.ts';
 import { admit, type Route } from './route.ts';
+import { decideApprovalRoute } from './routes/decide-approval.ts';
+import { eventsRoute } from './routes/events.ts';
 import { getActionRoute } from './routes/get-action.ts';
 import { getAgentTrustRoute } from './routes/get-agent-trust.ts';
+import { getApprovalRoute } from './routes/get-approval.ts';
 import { getCatalogRoute } from './routes/get-catalog.ts';
 import { healthRoute, readyRoute } from './routes/health.ts';
 import { listActionsRoute } from './routes/list-actions.ts';
 import { listAgentsRoute } from './routes/list-agents.ts';
+import { listApprovalsRoute } from './routes/list-approvals.ts';
 import { metricsRoute } from './routes/metrics.ts';
 import { proposeActionRoute } from './routes/propose-action.ts';
 import { setAgentTrustRoute } from './routes/set-agent-trust.ts';
@@ -40,6 +44,10 @@ export const ROUTES: readonly Route[] = [
   listActionsRoute,
   getActionRoute,
   waitActionRoute,
+  listApprovalsRoute,
+  getApprovalRoute,
+  decideApprovalRoute,
+  eventsRoute,
   getCatalogRoute,
   listAgentsRoute,
   getAgentTrustRoute,
@@ -94,6 +102,8 @@ export function buildServer(airlock: Airlock): FastifyInstance {
       'request',
     );
   });
+  // Live streams never end by themselves: end them so that closing the server can finish.
+  app.addHook('preClose', async () => airlock.tail.closeAll());
   app.setErrorHandler((error, request, reply) => sendError(request, reply, error));
   app.setNotFoundHandler((request, reply) =>
     sendError(

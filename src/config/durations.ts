@@ -22,3 +22,11 @@ export const durationSchema = z.string().transform((text, ctx) => {
   }
   return ms;
 });
+
+/** The largest unit that divides `ms` exactly: 900000 → `15m`, 90000 → `90s`. */
+export function formatDuration(ms: number): string {
+  for (const unit of ['d', 'h', 'm', 's'] as const) {
+    if (ms >= UNIT_MS[unit] && ms % UNIT_MS[unit] === 0) return `${ms / UNIT_MS[unit]}${unit}`;
+  }
+  return `${ms}ms`;
+}

@@ -28,6 +28,7 @@ export function decide(facts: DecisionFacts, bundle: PolicyBundle): Decision {
     reasons,
     trustLevel: level,
     policyVersion: bundle.hash,
+    route: namedRoute(policy.reasons),
   });
 
   if (facts.agent.suspended) {
@@ -36,6 +37,16 @@ export function decide(facts: DecisionFacts, bundle: PolicyBundle): Decision {
   reasons.push(...policy.reasons);
   if (facts.agent.suspended || policy.effect === 'deny') return finish('deny');
 
+  if (facts.revision !== undefined && level > 0) {
+    const { of, by } = facts.revision;
+    reasons.push({
+      kind: 'revision',
+      of,
+      by,
+      message: `${by} changed the params of ${of}; a revision always needs its own approval`,
+    });
+    return finish('escalate');
+  }
   if (level === 0) {
     reasons.push(cap('level_advisory', 'level 0 (advisory): recorded as a recommendation, never executed'));
     return finish('advise');
@@ -64,6 +75,14 @@ export function decide(facts: DecisionFacts, bundle: PolicyBundle): Decision {
   reasons.push(...caps);
   const blocked = caps.some((c) => !c.passed);
   return finish(blocked ? 'escalate' : 'execute');
+}
+
+function namedRoute(reasons: readonly Reason[]): string | null {
+  for (const reason of reasons) {
+    if (reason.kind === 'rule' && reason.effect === 'escalate' && reason.route !== undefined)
+      return reason.route;
+  }
+  return null;
 }
 
 function cap(code: 'level_advisory' | 'level_assisted', message: string): Reason {

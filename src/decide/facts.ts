@@ -34,6 +34,8 @@ export interface DecisionFacts {
     readonly scope: string | null;
   };
   readonly thresholds: LevelThresholds;
+  /** Set when a person proposed these params as a revision of another action. */
+  readonly revision?: { readonly of: string; readonly by: string } | undefined;
   /** Autonomous execution halted for this agent or globally. */
   readonly frozen: boolean;
   /** ISO 8601 time of the decision. */

@@ -38,6 +38,8 @@ export type Reason =
       readonly file: string;
       readonly effect: Effect;
       readonly message: string;
+      /** The approval route an escalating rule names. */
+      readonly route?: string;
     }
   | {
       /** A rule whose condition failed to evaluate; counted at least as `escalate` (fail closed). */
@@ -50,6 +52,8 @@ export type Reason =
   | { readonly kind: 'default'; readonly effect: Effect; readonly message: string }
   | { readonly kind: 'agent_suspended'; readonly message: string }
   | { readonly kind: 'frozen'; readonly message: string }
+  /** A person proposed changed params for another action: this revision needs its own approval. */
+  | { readonly kind: 'revision'; readonly of: string; readonly by: string; readonly message: string }
   | {
       readonly kind: 'cap';
       readonly code: CapCode;
@@ -65,4 +69,6 @@ export interface Decision {
   readonly trustLevel: TrustLevel;
   /** Content hash of the policy bundle that decided. */
   readonly policyVersion: string;
+  /** The approval route named by the first matching escalate rule that names one, else null. */
+  readonly route: string | null;
 }

@@ -5,10 +5,17 @@ export const ERROR_CODES = {
   malformed_json: 400,
   unauthorized: 401,
   forbidden: 403,
+  /** A person who may not vote on this approval (not in the step's group, the agent's owner, …). */
+  not_eligible: 403,
   not_found: 404,
   method_not_allowed: 405,
   idempotency_conflict: 409,
   conflict: 409,
+  /** The approval was already resolved (approved, denied, expired or revised). */
+  approval_closed: 409,
+  already_voted: 409,
+  /** A vote for a request hash that is not the action's: the approver saw something else. */
+  request_changed: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   validation_failed: 422,

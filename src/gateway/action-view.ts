@@ -1,7 +1,8 @@
 /** How an action is shown to agents and people: the request, its status, the decision and its path. */
 
 import type { AuditRef } from '../audit/audit-event.ts';
-import type { ActionRecord } from '../store/records.ts';
+import type { ActionRecord, Approval } from '../store/records.ts';
+import { approvalSummary } from './approval-view.ts';
 
 export interface PathStep {
   readonly seq: number;
@@ -11,7 +12,7 @@ export interface PathStep {
   readonly hash: string;
 }
 
-export function actionView(action: ActionRecord, path?: readonly AuditRef[]) {
+export function actionView(action: ActionRecord, path?: readonly AuditRef[], approval?: Approval | null) {
   const r = action.request;
   return {
     id: action.id,
@@ -30,7 +31,7 @@ export function actionView(action: ActionRecord, path?: readonly AuditRef[]) {
     createdAt: action.createdAt,
     updatedAt: action.updatedAt,
     decision: action.decision,
-    approval: null,
+    approval: approval == null ? null : approvalSummary(approval),
     execution: null,
     verification: null,
     outcome: null,

@@ -12,7 +12,10 @@ import { AccessCache } from './access-cache.ts';
 import { ActionEvents } from './action-events.ts';
 import { ActionQueries } from './action-queries.ts';
 import { AgentService } from './agent-service.ts';
+import { ApprovalService } from './approval-service.ts';
+import { ApprovalTimers } from './approval-timers.ts';
 import { AuditService } from './audit-service.ts';
+import { AuditTail } from './audit-tail.ts';
 import { authenticate, type Principal } from './auth.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { GroupCommitter } from './group-commit.ts';
@@ -44,11 +47,20 @@ export interface Airlock {
   readonly trust: TrustService;
   readonly audit: AuditService;
   readonly proposals: ProposalService;
+  readonly approvals: ApprovalService;
+  readonly timers: ApprovalTimers;
   readonly actions: ActionQueries;
+  /** Follows the audit chain for server-sent events. */
+  readonly tail: AuditTail;
   project(): Project;
   authenticate(authorization: string | undefined): Promise<Principal>;
   /** Record the policy bundle in force in the audit chain, unless it is already the last one recorded. */
   recordPolicyInForce(trigger: ReloadTrigger | 'startup'): Promise<void>;
+  /**
+   * Start the background work of a server: resolve overdue approvals (before anything else),
+   * then watch deadlines and deliver webhooks. CLI verbs do not start it.
+   */
+  startBackground(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -105,6 +117,35 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
     onActivated: (project, _previous, trigger) => recordPolicy(project, trigger),
   });
   const project = () => holder.current;
+  // Set once the notifier exists; until then new messages simply wait in the outbox.
+  const notify = () => {};
+  const onNotify = () => notify();
+
+  const proposals = new ProposalService({
+    store,
+    access,
+    committer,
+    project,
+    clock,
+    events,
+    metrics,
+    logger,
+    // The kill switch (POST /v1/freeze) arrives with execution; until then nothing is frozen.
+    frozen: () => false,
+    onNotify,
+  });
+  const approvals = new ApprovalService({
+    store,
+    clock,
+    project,
+    proposals,
+    events,
+    metrics,
+    logger,
+    onNotify,
+  });
+  const timers = new ApprovalTimers(approvals, clock, logger);
+  let background = false;
 
   return {
     holder,
@@ -123,27 +164,24 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       () => new Set(project().environments.keys()),
     ),
     audit: new AuditService(store),
-    proposals: new ProposalService({
-      store,
-      access,
-      committer,
-      project,
-      clock,
-      events,
-      metrics,
-      logger,
-      // The kill switch (POST /v1/freeze) arrives with execution; until then nothing is frozen.
-      frozen: () => false,
-    }),
+    proposals,
+    approvals,
+    timers,
     actions: new ActionQueries(store, events),
+    tail: new AuditTail(store, events, logger),
     project,
     async authenticate(authorization) {
       await access.refresh();
       return authenticate(access, project().people, authorization);
     },
     recordPolicyInForce: (trigger) => recordPolicy(project(), trigger),
+    async startBackground() {
+      background = true;
+      await timers.start();
+    },
     async close() {
       holder.unwatch();
+      if (background) await timers.stop();
       await committer.drain();
       await store.close();
     },

@@ -41,6 +41,7 @@ function action(id: string, idempotencyKey: string | null = null): ActionRecord 
       reasons: [],
       trustLevel: 0,
       policyVersion: 'sha256:x',
+      route: null,
     },
     createdAt: at,
     updatedAt: at,

@@ -53,6 +53,32 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly approvalsOpened = new Counter({
+    name: 'airlock_approvals_opened_total',
+    help: 'Approvals opened (actions that went to a human)',
+    registers: [this.registry],
+  });
+
+  readonly approvalsResolved = new Counter({
+    name: 'airlock_approvals_resolved_total',
+    help: 'Approvals resolved, by outcome (approved, denied, expired, revised) and cause',
+    labelNames: ['outcome', 'cause'] as const,
+    registers: [this.registry],
+  });
+
+  readonly approvalVotes = new Counter({
+    name: 'airlock_approval_votes_total',
+    help: 'Votes cast, by verdict, and whether an admin overrode the group',
+    labelNames: ['verdict', 'override'] as const,
+    registers: [this.registry],
+  });
+
+  readonly approvalEscalations = new Counter({
+    name: 'airlock_approval_escalations_total',
+    help: 'Approval steps that timed out and handed over to the next step',
+    registers: [this.registry],
+  });
+
   readonly httpRequests = new Counter({
     name: 'airlock_http_requests_total',
     help: 'HTTP requests, by method, route and status code',
@@ -65,6 +91,13 @@ export class Metrics {
     help: 'HTTP request latency, by route',
     labelNames: ['route'] as const,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30],
+    registers: [this.registry],
+  });
+
+  readonly webhookDeliveries = new Counter({
+    name: 'airlock_webhook_deliveries_total',
+    help: 'Webhook delivery attempts, by result (delivered, retried, failed for good)',
+    labelNames: ['result'] as const,
     registers: [this.registry],
   });
 

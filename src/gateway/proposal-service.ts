@@ -15,12 +15,13 @@ import type { JsonObject } from '../domain/json.ts';
 import { parseProposal } from '../domain/proposal-schema.ts';
 import type { Project } from '../project/project-loader.ts';
 import type { EnvironmentSpec } from '../project/project-schema.ts';
-import type { ActionRecord, AgentRecord, AuditRef } from '../store/records.ts';
+import type { ActionRecord, AgentRecord, Approval, AuditRef } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
 import { formatScope, resolveLevel } from '../trust/scope.ts';
 import { ceilingFor } from '../trust/trust-settings.ts';
 import type { AccessCache } from './access-cache.ts';
 import type { ActionEvents } from './action-events.ts';
+import { openingFor } from './approval-records.ts';
 import type { Clock } from './clock.ts';
 import type { GroupCommitter } from './group-commit.ts';
 import { newId } from './ids.ts';
@@ -40,6 +41,8 @@ export interface ProposalOutcome {
   readonly path: readonly AuditRef[];
   /** True when an idempotency key returned an action proposed earlier. */
   readonly replayed: boolean;
+  /** The approval the action opened, if it escalated. */
+  readonly approval: Approval | null;
 }
 
 export interface ProposalDeps {
@@ -54,6 +57,8 @@ export interface ProposalDeps {
   readonly logger: Logger;
   /** Is autonomous execution frozen for this agent? (The kill switch comes with execution.) */
   readonly frozen: (agentId: string) => boolean;
+  /** New webhook messages are waiting in the outbox. */
+  readonly onNotify: () => void;
 }
 
 export class ProposalService {
@@ -96,29 +101,21 @@ export class ProposalService {
     }
 
     const now = clock.now();
-    const facts = await this.#gatherFacts(agent, request, entry, environment, project, now);
-
-    const started = performance.now();
-    const decision = decide(facts, project.bundle);
-    metrics.decideSeconds.observe((performance.now() - started) / 1000);
-
-    const action: ActionRecord = {
-      id: newId('act', now),
-      agentId: agent.id,
-      type: request.type,
-      environment: request.environment,
-      status: STATUS_OF[decision.effect],
-      request,
+    const { action } = await this.assess(agent, request, entry, environment, project, now, {
       requestHash,
       idempotencyKey,
-      incident: request.incident,
-      facts: facts as unknown as JsonObject,
-      decision,
-      createdAt: facts.now,
-      updatedAt: facts.now,
-    };
+    });
+    const opening =
+      action.decision.effect === 'escalate' ? openingFor(action, agent.owner, project.routing, now) : null;
 
-    const written = await this.#deps.committer.run({ kind: 'propose', action });
+    const written = await this.#deps.committer.run({
+      kind: 'propose',
+      action,
+      approval: opening?.approval,
+      events: opening?.events,
+      outbox: opening?.outbox,
+    });
+    const decision = action.decision;
 
     if (written.kind === 'duplicate') {
       // Another proposal with the same key won the race; answer with that one.
@@ -129,6 +126,10 @@ export class ProposalService {
 
     metrics.decisions.inc({ effect: decision.effect });
     metrics.auditEvents.inc(written.records.length);
+    if (opening !== null) {
+      metrics.approvalsOpened.inc();
+      if (opening.outbox.length > 0) this.#deps.onNotify();
+    }
     this.#deps.events.publish({
       actionId: action.id,
       agentId: agent.id,
@@ -136,7 +137,61 @@ export class ProposalService {
       seq: written.records.at(-1)?.seq ?? 0,
     });
     this.#log(action, decision);
-    return { action, path: written.records, replayed: false };
+    return { action, path: written.records, replayed: false, approval: opening?.approval ?? null };
+  }
+
+  /**
+   * Check a request against the environments and the catalog (an agent's proposal does this
+   * with auditing in `propose`; a person's revision uses this directly): 422 when it does not fit.
+   */
+  check(request: ActionRequest, project: Project): { entry: CatalogEntry; environment: EnvironmentSpec } {
+    const environment = project.environments.get(request.environment);
+    if (environment === undefined) {
+      throw new AirlockError('validation_failed', 'unknown environment', [
+        { path: 'environment', message: `unknown environment "${request.environment}"` },
+      ]);
+    }
+    const checked = project.catalog.check(request);
+    if (!checked.ok)
+      throw new AirlockError(checked.code, 'the request does not fit its action type', checked.details);
+    return { entry: checked.entry, environment };
+  }
+
+  /** Gather the facts and decide: the action as it would be recorded (not yet written). */
+  async assess(
+    agent: AgentRecord,
+    request: ActionRequest,
+    entry: CatalogEntry,
+    environment: EnvironmentSpec,
+    project: Project,
+    now: Date,
+    extra: {
+      requestHash: string;
+      idempotencyKey: string | null;
+      revision?: { of: string; by: string } | undefined;
+    },
+  ): Promise<{ action: ActionRecord; facts: DecisionFacts }> {
+    const base = await this.#gatherFacts(agent, request, entry, environment, project, now);
+    const facts: DecisionFacts = extra.revision === undefined ? base : { ...base, revision: extra.revision };
+    const started = performance.now();
+    const decision = decide(facts, project.bundle);
+    this.#deps.metrics.decideSeconds.observe((performance.now() - started) / 1000);
+    const action: ActionRecord = {
+      id: newId('act', now),
+      agentId: agent.id,
+      type: request.type,
+      environment: request.environment,
+      status: STATUS_OF[decision.effect],
+      request,
+      requestHash: extra.requestHash,
+      idempotencyKey: extra.idempotencyKey,
+      incident: request.incident,
+      facts: facts as unknown as JsonObject,
+      decision,
+      createdAt: facts.now,
+      updatedAt: facts.now,
+    };
+    return { action, facts };
   }
 
   /** Everything decide() reads, as it is now; stored with the decision for explain and replay. */
@@ -185,7 +240,13 @@ export class ProposalService {
 
   async #replay(earlier: ActionRecord, requestHash: string): Promise<ProposalOutcome> {
     const action = sameRequestOrConflict(earlier, requestHash);
-    return { action, path: await this.#deps.store.auditForSubject(action.id), replayed: true };
+    const { store } = this.#deps;
+    return {
+      action,
+      path: await store.auditForSubject(action.id),
+      replayed: true,
+      approval: await store.getApprovalForAction(action.id),
+    };
   }
 
   /** A proposal that never reached a decision: audited as a rejected attempt, answered with 422. */

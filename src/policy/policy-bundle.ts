@@ -29,6 +29,8 @@ export interface CompiledRule {
   readonly line: number;
   readonly effect: Effect;
   readonly reason: string;
+  /** The approval route an escalate rule names, or null for the owner's default. */
+  readonly route: string | null;
   /** null: every action type. */
   readonly types: readonly Glob[] | null;
   /** null: every environment. */

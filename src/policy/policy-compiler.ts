@@ -24,6 +24,8 @@ export interface CompileContext {
   readonly actionTypes: readonly string[] | null;
   readonly environments: ReadonlySet<string>;
   readonly defaultEffect: Effect;
+  /** Route names a rule may name; null when the routes did not load (then names are not checked). */
+  readonly routes?: ReadonlySet<string> | null | undefined;
 }
 
 const TYPE_PATTERN = /^[a-z0-9*][a-z0-9_.*-]*$/;
@@ -112,6 +114,14 @@ function compileRule(
     }
   });
 
+  if (spec.route !== undefined) {
+    if (spec.effect !== 'escalate') {
+      ruleProblem(['route'], `only an escalate rule names a route (this one is ${spec.effect})`);
+    } else if (context.routes != null && !context.routes.has(spec.route)) {
+      ruleProblem(['route'], `unknown route "${spec.route}" (known: ${[...context.routes].join(', ')})`);
+    }
+  }
+
   let condition = null;
   if (spec.when !== undefined) {
     const compiled = compileCondition(spec.when);
@@ -135,6 +145,7 @@ function compileRule(
     line: at.line,
     effect: spec.effect,
     reason: spec.reason,
+    route: spec.route ?? null,
     types: spec.match.types?.map(glob) ?? null,
     environments: spec.match.environments === undefined ? null : new Set(spec.match.environments),
     when: spec.when ?? null,

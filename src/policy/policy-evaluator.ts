@@ -78,6 +78,7 @@ export function evaluatePolicy(bundle: PolicyBundle, input: PolicyInput): Policy
         file: rule.file,
         effect: rule.effect,
         message: rule.reason,
+        ...(rule.route === null ? {} : { route: rule.route }),
       });
       effect = effect === null ? rule.effect : strictestEffect(effect, rule.effect);
     }

@@ -16,6 +16,8 @@ export const ruleSchema = z.strictObject({
     .default({}),
   when: z.string().min(1).optional(),
   effect: z.enum(EFFECTS),
+  /** For `escalate`: the approval route to take (default: the agent owner's). */
+  route: z.string().min(1).optional(),
   reason: z.string().min(1, 'say why: the reason is shown to agents and approvers'),
 });
 

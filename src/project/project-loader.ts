@@ -5,6 +5,7 @@
 
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { BUILTIN_ROUTING, compileRouting, type Routing } from '../approvals/routing.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { compileCatalog } from '../catalog/catalog-loader.ts';
 import { failed, type Loaded, loaded, type Problem } from '../config/problems.ts';
@@ -30,6 +31,7 @@ export interface Project {
   readonly catalog: Catalog;
   readonly bundle: PolicyBundle;
   readonly people: ReadonlyMap<string, Person>;
+  readonly routing: Routing;
   readonly environments: ReadonlyMap<string, EnvironmentSpec>;
   /** The storage URL with relative paths resolved against the project directory. */
   readonly storageUrl: string;
@@ -39,7 +41,10 @@ export interface Project {
   readonly fingerprint: string;
 }
 
-export async function loadProject(configFile: string): Promise<Loaded<Project>> {
+export async function loadProject(
+  configFile: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<Loaded<Project>> {
   const configPath = path.resolve(configFile);
   const dir = path.dirname(configPath);
   const problems: Problem[] = [];
@@ -61,6 +66,15 @@ export async function loadProject(configFile: string): Promise<Loaded<Project>> 
     config.people === undefined ? null : await readYaml(path.resolve(dir, config.people), problems);
   const people = peopleSource === null ? new Map<string, Person>() : decodePeople(peopleSource, problems);
 
+  const routesSource =
+    config.routes === undefined ? null : await readYaml(path.resolve(dir, config.routes), problems);
+  let routing: Routing | null = BUILTIN_ROUTING;
+  if (config.routes !== undefined) {
+    const compiled = routesSource === null ? null : compileRouting(routesSource, people, env);
+    routing = compiled?.ok === true ? compiled.value : null;
+    if (compiled?.ok === false) problems.push(...compiled.problems);
+  }
+
   const policyFiles = await expandPaths(dir, config.policies, { source, path: ['policies'] }, problems);
   const policySources = await readAll(policyFiles, problems);
   const bundle = compilePolicies(
@@ -69,11 +83,12 @@ export async function loadProject(configFile: string): Promise<Loaded<Project>> 
       actionTypes: catalog.ok ? catalog.value.list().map((entry) => entry.type) : null,
       environments: new Set(environments.keys()),
       defaultEffect: config.policy.defaultEffect,
+      routes: routing === null ? null : new Set(routing.routes.keys()),
     },
   );
   if (!bundle.ok) problems.push(...bundle.problems);
 
-  if (problems.length > 0 || !catalog.ok || !bundle.ok) return failed(problems);
+  if (problems.length > 0 || !catalog.ok || !bundle.ok || routing === null) return failed(problems);
   return loaded({
     configPath,
     dir,
@@ -81,6 +96,7 @@ export async function loadProject(configFile: string): Promise<Loaded<Project>> 
     catalog: catalog.value,
     bundle: bundle.value,
     people,
+    routing,
     environments,
     storageUrl: resolveStorageUrl(dir, config.storage.url),
     watchPaths: [
@@ -88,12 +104,14 @@ export async function loadProject(configFile: string): Promise<Loaded<Project>> 
       ...config.catalog.map((p) => path.resolve(dir, p)),
       ...config.policies.map((p) => path.resolve(dir, p)),
       ...(config.people === undefined ? [] : [path.resolve(dir, config.people)]),
+      ...(config.routes === undefined ? [] : [path.resolve(dir, config.routes)]),
     ],
     fingerprint: fingerprint([
       source,
       ...catalogSources,
       ...policySources,
       ...(peopleSource === null ? [] : [peopleSource]),
+      ...(routesSource === null ? [] : [routesSource]),
     ]),
   });
 }

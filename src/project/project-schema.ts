@@ -39,6 +39,8 @@ export const projectSchema = z.strictObject({
   catalog: paths,
   policies: paths,
   people: z.string().min(1).optional(),
+  /** Approval routes (escalation graphs), owners' default routes and webhooks. */
+  routes: z.string().min(1).optional(),
   environments: z.array(environmentSchema).min(1),
   policy: z
     .strictObject({

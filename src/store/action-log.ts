@@ -7,24 +7,31 @@
 import type { ActionRequest } from '../domain/action.ts';
 import type { Decision } from '../domain/decision.ts';
 import type { JsonObject } from '../domain/json.ts';
-import type { ActionRecord, AuditRecord, NewAuditEvent } from './records.ts';
+import type { ActionRecord, Actor, AuditRecord, NewAuditEvent } from './records.ts';
 
 export const PROPOSED = 'action.proposed';
 export const DECIDED = 'action.decided';
 
-/** The events that record a decided action. */
-export function actionEvents(action: ActionRecord): NewAuditEvent[] {
+/**
+ * The events that record a decided action. `revision` names the person who proposed it as a
+ * revision of another action (the agent proposed everything else).
+ */
+export function actionEvents(
+  action: ActionRecord,
+  revision?: { readonly of: string; readonly by: Actor },
+): NewAuditEvent[] {
   const { request: _request, ...facts } = action.facts as JsonObject & { request?: unknown };
   return [
     {
       kind: PROPOSED,
-      actor: { kind: 'agent', id: action.agentId },
+      actor: revision?.by ?? { kind: 'agent', id: action.agentId },
       subject: action.id,
       at: action.createdAt,
       data: {
         request: action.request as unknown as JsonObject,
         requestHash: action.requestHash,
         idempotencyKey: action.idempotencyKey,
+        ...(revision === undefined ? {} : { revisionOf: revision.of }),
       },
     },
     {

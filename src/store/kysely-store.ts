@@ -6,12 +6,15 @@ import { HotQueries, INSERT_BATCH } from './hot-queries.ts';
 import type {
   ActionRecord,
   AgentRecord,
+  Approval,
   AuditRecord,
   ChainHead,
   CredentialRecord,
   GrantRecord,
   NewAuditEvent,
+  OutboxRecord,
 } from './records.ts';
+import { approvalRow, outboxRow, voteRow } from './rows.ts';
 import type { Database } from './schema.ts';
 import type { Store, StoreTx } from './store.ts';
 import { Reads } from './store-reads.ts';
@@ -174,6 +177,63 @@ class Writes extends Reads implements StoreTx {
       for (const row of rows) inserted.add(row.id);
     }
     return inserted;
+  }
+
+  async setActionStatus(id: string, status: ActionRecord['status'], at: string): Promise<void> {
+    await this.#tx.updateTable('actions').set({ status, updated_at: at }).where('id', '=', id).execute();
+  }
+
+  async insertApprovals(approvals: readonly Approval[]): Promise<void> {
+    if (approvals.length === 0) return;
+    await this.#tx.insertInto('approvals').values(approvals.map(approvalRow)).execute();
+    const votes = approvals.flatMap((a) => a.votes.map((v) => voteRow(a.id, v)));
+    if (votes.length > 0) await this.#tx.insertInto('approval_votes').values(votes).execute();
+  }
+
+  async saveApproval(next: Approval, previous: Approval, at: string): Promise<boolean> {
+    const row = approvalRow(next);
+    const result = await this.#tx
+      .updateTable('approvals')
+      .set({
+        status: row.status,
+        step: row.step,
+        deadline: row.deadline,
+        version: row.version,
+        updated_at: at,
+        resolved_at: row.resolved_at,
+      })
+      .where('id', '=', next.id)
+      .where('version', '=', previous.version)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) return false;
+    const added = next.votes.slice(previous.votes.length).map((v) => voteRow(next.id, v));
+    if (added.length > 0) await this.#tx.insertInto('approval_votes').values(added).execute();
+    return true;
+  }
+
+  async enqueue(messages: readonly OutboxRecord[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.#tx.insertInto('outbox').values(messages.map(outboxRow)).execute();
+  }
+
+  async updateDelivery(
+    id: string,
+    expectedAttempts: number,
+    changes: Pick<OutboxRecord, 'status' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'updatedAt'>,
+  ): Promise<boolean> {
+    const result = await this.#tx
+      .updateTable('outbox')
+      .set({
+        status: changes.status,
+        attempts: changes.attempts,
+        next_attempt_at: changes.nextAttemptAt,
+        last_error: changes.lastError,
+        updated_at: changes.updatedAt,
+      })
+      .where('id', '=', id)
+      .where('attempts', '=', expectedAttempts)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 }
 

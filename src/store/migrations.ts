@@ -1,6 +1,6 @@
 /** Versioned schema migrations, written once with Kysely's schema builder for every dialect. */
 
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Migration, MigrationProvider } from 'kysely/migration';
 
 export type DialectKind = 'sqlite' | 'postgres';
@@ -111,10 +111,77 @@ const initial = (kind: DialectKind): Migration => ({
   },
 });
 
+const approvals: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('approvals')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('action_id', 'text', (c) => c.notNull().unique())
+      .addColumn('agent_id', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('step', 'integer', (c) => c.notNull())
+      .addColumn('deadline', 'text', (c) => c.notNull())
+      .addColumn('route', 'text', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('version', 'integer', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .addColumn('resolved_at', 'text')
+      .execute();
+    // The timers' question, "what is due?", reads only pending approvals.
+    await db.schema
+      .createIndex('approvals_due')
+      .on('approvals')
+      .columns(['deadline', 'id'])
+      .where(sql.ref('status'), '=', 'pending')
+      .execute();
+    await db.schema
+      .createIndex('approvals_status')
+      .on('approvals')
+      .columns(['status', 'created_at'])
+      .execute();
+
+    await db.schema
+      .createTable('approval_votes')
+      .addColumn('approval_id', 'text', (c) => c.notNull())
+      .addColumn('person_id', 'text', (c) => c.notNull())
+      .addColumn('step', 'integer', (c) => c.notNull())
+      .addColumn('verdict', 'text', (c) => c.notNull())
+      .addColumn('comment', 'text')
+      .addColumn('override', 'integer', (c) => c.notNull())
+      .addColumn('request_hash', 'text', (c) => c.notNull())
+      .addColumn('at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('approval_votes_pk', ['approval_id', 'person_id'])
+      .execute();
+
+    // Notifications to send, written in the same transaction as the change they announce.
+    await db.schema
+      .createTable('outbox')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('subject', 'text', (c) => c.notNull())
+      .addColumn('webhook', 'text', (c) => c.notNull())
+      .addColumn('event', 'text', (c) => c.notNull())
+      .addColumn('payload', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('attempts', 'integer', (c) => c.notNull())
+      .addColumn('next_attempt_at', 'text', (c) => c.notNull())
+      .addColumn('last_error', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('outbox_due')
+      .on('outbox')
+      .columns(['next_attempt_at', 'id'])
+      .where(sql.ref('status'), '=', 'pending')
+      .execute();
+  },
+};
+
 export function migrationProvider(kind: DialectKind): MigrationProvider {
   return {
     async getMigrations() {
-      return { '0001_initial': initial(kind) };
+      return { '0001_initial': initial(kind), '0002_approvals': approvals };
     },
   };
 }

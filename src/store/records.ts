@@ -1,12 +1,37 @@
 /** What the store hands back: rows turned into typed records. */
 
+import type { Approval, ApprovalStatus } from '../approvals/approval.ts';
 import type { Actor, AuditRecord, AuditRef, NewAuditEvent } from '../audit/audit-event.ts';
 import type { ActionRequest, ActionStatus } from '../domain/action.ts';
 import type { Decision } from '../domain/decision.ts';
 import type { JsonObject } from '../domain/json.ts';
 import type { TrustLevel } from '../domain/levels.ts';
 
-export type { Actor, AuditRecord, AuditRef, NewAuditEvent };
+export type { Actor, Approval, AuditRecord, AuditRef, NewAuditEvent };
+
+export interface ApprovalFilter {
+  readonly status?: ApprovalStatus | undefined;
+  readonly actionIds?: readonly string[] | undefined;
+  readonly agentId?: string | undefined;
+  readonly limit: number;
+}
+
+/** A webhook message waiting to be delivered (or delivered, or given up on). */
+export interface OutboxRecord {
+  readonly id: string;
+  /** The action the message is about. */
+  readonly subject: string;
+  readonly webhook: string;
+  /** The event that caused it, e.g. approval.opened. */
+  readonly event: string;
+  readonly payload: JsonObject;
+  readonly status: 'pending' | 'delivered' | 'failed';
+  readonly attempts: number;
+  readonly nextAttemptAt: string;
+  readonly lastError: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
 
 export interface AgentRecord {
   readonly id: string;

@@ -56,6 +56,49 @@ export interface AuditEventsTable {
   hash: string;
 }
 
+export interface ApprovalsTable {
+  id: string;
+  action_id: string;
+  agent_id: string;
+  status: string;
+  step: number;
+  deadline: string;
+  route: string;
+  /** JSON: the route snapshot and the approval's fixed facts (owner, request hash, …). */
+  state: string;
+  version: number;
+  created_at: string;
+  updated_at: string;
+  resolved_at: string | null;
+}
+
+export interface ApprovalVotesTable {
+  approval_id: string;
+  /** One vote per person per approval: the primary key makes a person count once. */
+  person_id: string;
+  step: number;
+  verdict: string;
+  comment: string | null;
+  override: number;
+  request_hash: string;
+  at: string;
+}
+
+export interface OutboxTable {
+  id: string;
+  /** The action the message is about. */
+  subject: string;
+  webhook: string;
+  event: string;
+  payload: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: string;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface MetaTable {
   key: string;
   value: number;
@@ -67,5 +110,8 @@ export interface Database {
   grants: GrantsTable;
   actions: ActionsTable;
   audit_events: AuditEventsTable;
+  approvals: ApprovalsTable;
+  approval_votes: ApprovalVotesTable;
+  outbox: OutboxTable;
   meta: MetaTable;
 }

@@ -8,13 +8,16 @@ import type {
   ActionFilter,
   ActionRecord,
   AgentRecord,
+  Approval,
+  ApprovalFilter,
   AuditRecord,
   ChainHead,
   CredentialRecord,
   GrantRecord,
+  OutboxRecord,
 } from './records.ts';
-import { toAgent, toAudit, toGrant } from './rows.ts';
-import type { ActionsTable, Database } from './schema.ts';
+import { toAgent, toApproval, toAudit, toGrant, toOutbox } from './rows.ts';
+import type { ActionsTable, ApprovalsTable, Database } from './schema.ts';
 import type { StoreReader } from './store.ts';
 
 export class Reads implements StoreReader {
@@ -138,5 +141,96 @@ export class Reads implements StoreReader {
       .orderBy('seq')
       .execute();
     return rows.map(toAudit);
+  }
+
+  async getApproval(id: string): Promise<Approval | null> {
+    const row = await this.db.selectFrom('approvals').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? null : ((await this.#withVotes([row]))[0] ?? null);
+  }
+
+  async getApprovalForAction(actionId: string): Promise<Approval | null> {
+    const row = await this.db
+      .selectFrom('approvals')
+      .selectAll()
+      .where('action_id', '=', actionId)
+      .executeTakeFirst();
+    return row === undefined ? null : ((await this.#withVotes([row]))[0] ?? null);
+  }
+
+  async listApprovals(filter: ApprovalFilter): Promise<Approval[]> {
+    let query = this.db.selectFrom('approvals').selectAll();
+    if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+    if (filter.agentId !== undefined) query = query.where('agent_id', '=', filter.agentId);
+    if (filter.actionIds !== undefined) {
+      if (filter.actionIds.length === 0) return [];
+      query = query.where('action_id', 'in', filter.actionIds);
+    }
+    const rows = await query.orderBy('created_at').orderBy('id').limit(filter.limit).execute();
+    return this.#withVotes(rows);
+  }
+
+  async dueApprovals(now: string, limit: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('approvals')
+      .select('id')
+      .where('status', '=', 'pending')
+      .where('deadline', '<=', now)
+      .orderBy('deadline')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  async nextApprovalDeadline(): Promise<string | null> {
+    const row = await this.db
+      .selectFrom('approvals')
+      .select('deadline')
+      .where('status', '=', 'pending')
+      .orderBy('deadline')
+      .limit(1)
+      .executeTakeFirst();
+    return row?.deadline ?? null;
+  }
+
+  async dueDeliveries(now: string, limit: number): Promise<OutboxRecord[]> {
+    const rows = await this.db
+      .selectFrom('outbox')
+      .selectAll()
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '<=', now)
+      .orderBy('next_attempt_at')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map(toOutbox);
+  }
+
+  async listDeliveries(subject: string): Promise<OutboxRecord[]> {
+    const rows = await this.db
+      .selectFrom('outbox')
+      .selectAll()
+      .where('subject', '=', subject)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(toOutbox);
+  }
+
+  async #withVotes(rows: readonly Selectable<ApprovalsTable>[]): Promise<Approval[]> {
+    if (rows.length === 0) return [];
+    const votes = await this.db
+      .selectFrom('approval_votes')
+      .selectAll()
+      .where(
+        'approval_id',
+        'in',
+        rows.map((r) => r.id),
+      )
+      .orderBy('at')
+      .orderBy('person_id')
+      .execute();
+    const byApproval = Map.groupBy(votes, (v) => v.approval_id);
+    return rows.map((row) => toApproval(row, byApproval.get(row.id) ?? []));
   }
 }

@@ -4,11 +4,14 @@ import type {
   ActionFilter,
   ActionRecord,
   AgentRecord,
+  Approval,
+  ApprovalFilter,
   AuditRecord,
   ChainHead,
   CredentialRecord,
   GrantRecord,
   NewAuditEvent,
+  OutboxRecord,
 } from './records.ts';
 import type { WriteOp, WriteResult } from './write-ops.ts';
 
@@ -26,6 +29,18 @@ export interface StoreReader {
   /** Events with seq > afterSeq, ascending, at most `limit`. */
   auditRange(afterSeq: number, limit: number): Promise<AuditRecord[]>;
   auditForSubject(subject: string): Promise<AuditRecord[]>;
+  getApproval(id: string): Promise<Approval | null>;
+  getApprovalForAction(actionId: string): Promise<Approval | null>;
+  /** Oldest first. */
+  listApprovals(filter: ApprovalFilter): Promise<Approval[]>;
+  /** Ids of pending approvals whose deadline is at or before `now`, earliest first. */
+  dueApprovals(now: string, limit: number): Promise<string[]>;
+  /** The earliest deadline of any pending approval. */
+  nextApprovalDeadline(): Promise<string | null>;
+  /** Pending webhook messages whose next attempt is due. */
+  dueDeliveries(now: string, limit: number): Promise<OutboxRecord[]>;
+  /** Every webhook message about one action, oldest first. */
+  listDeliveries(subject: string): Promise<OutboxRecord[]>;
 }
 
 /** Everything a write transaction may do; it holds the audit chain until it commits. */
@@ -47,6 +62,21 @@ export interface StoreTx extends StoreReader {
    * or earlier in the same call); returns the ids inserted. Never throws for a used key.
    */
   insertActions(actions: readonly ActionRecord[]): Promise<ReadonlySet<string>>;
+  setActionStatus(id: string, status: ActionRecord['status'], at: string): Promise<void>;
+  insertApprovals(approvals: readonly Approval[]): Promise<void>;
+  /**
+   * Store `next` (and the votes it adds to `previous`) only if the row is still at
+   * `previous.version`; false when another writer moved it first. Two votes for one person fail
+   * on the primary key.
+   */
+  saveApproval(next: Approval, previous: Approval, at: string): Promise<boolean>;
+  enqueue(messages: readonly OutboxRecord[]): Promise<void>;
+  /** Update a message only if it is still at `expectedAttempts` attempts; false otherwise. */
+  updateDelivery(
+    id: string,
+    expectedAttempts: number,
+    changes: Pick<OutboxRecord, 'status' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'updatedAt'>,
+  ): Promise<boolean>;
 }
 
 export interface Store extends StoreReader {

@@ -4,12 +4,22 @@
  */
 
 import { actionEvents } from './action-log.ts';
-import type { ActionRecord, AuditRef, NewAuditEvent } from './records.ts';
+import type { ActionRecord, Approval, AuditRef, NewAuditEvent, OutboxRecord } from './records.ts';
 import type { StoreTx } from './store.ts';
 
 export type WriteOp =
-  /** Record a decided action (its row and its chained events), unless the agent already used its idempotency key. */
-  | { readonly kind: 'propose'; readonly action: ActionRecord }
+  /**
+   * Record a decided action (its row and its chained events), unless the agent already used its
+   * idempotency key; with it, the approval it opens, that approval's events and its notifications.
+   */
+  | {
+      readonly kind: 'propose';
+      readonly action: ActionRecord;
+      readonly approval?: Approval | undefined;
+      /** Chained after the action's own events. */
+      readonly events?: readonly NewAuditEvent[] | undefined;
+      readonly outbox?: readonly OutboxRecord[] | undefined;
+    }
   /** Append events to the audit chain. */
   | { readonly kind: 'append'; readonly events: readonly NewAuditEvent[]; readonly at: string };
 
@@ -26,17 +36,29 @@ export type WriteResult =
   { readonly kind: 'appended'; readonly records: readonly AuditRef[] } | { readonly kind: 'duplicate' };
 
 /**
- * Apply a batch in order inside one transaction, in two statements whatever its size: one
- * insert of every action (skipping used idempotency keys), one append of every event.
+ * Apply a batch in order inside one transaction, in a few statements whatever its size: one
+ * insert of every action (skipping used idempotency keys), of every approval they open and of
+ * every notification, and one append of every event.
  */
 export async function applyWriteOps(tx: StoreTx, ops: readonly WriteOp[]): Promise<WriteResult[]> {
   const actions: ActionRecord[] = [];
   for (const op of ops) if (op.kind === 'propose') actions.push(op.action);
   const inserted = actions.length === 0 ? new Set<string>() : await tx.insertActions(actions);
 
+  const approvals: Approval[] = [];
+  const outbox: OutboxRecord[] = [];
+  for (const op of ops) {
+    if (op.kind !== 'propose' || !inserted.has(op.action.id)) continue;
+    if (op.approval !== undefined) approvals.push(op.approval);
+    if (op.outbox !== undefined) outbox.push(...op.outbox);
+  }
+  await tx.insertApprovals(approvals);
+  await tx.enqueue(outbox);
+
   const owned = ops.map((op) => {
     if (op.kind === 'append') return op.events.map((event) => ({ ...event, at: event.at ?? op.at }));
-    return inserted.has(op.action.id) ? actionEvents(op.action) : null;
+    if (!inserted.has(op.action.id)) return null;
+    return [...actionEvents(op.action), ...(op.events ?? [])];
   });
   const records = await tx.appendAudit(
     owned.flatMap((events) => events ?? []),

@@ -19,6 +19,10 @@ export const getActionRoute: Route = {
   },
   handle: (airlock) => async (request) => {
     const action = await airlock.actions.get(param(request, 'id'), principalOf(request));
-    return actionView(action, await airlock.actions.path(action.id));
+    return actionView(
+      action,
+      await airlock.actions.path(action.id),
+      await airlock.actions.approvalOf(action.id),
+    );
   },
 };

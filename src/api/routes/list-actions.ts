@@ -65,8 +65,9 @@ export const listActionsRoute: Route = {
     });
     const page = actions.slice(0, q.limit);
     const last = page.at(-1);
+    const approvals = await airlock.actions.approvalsOf(page);
     return {
-      actions: page.map((a) => actionView(a)),
+      actions: page.map((a) => actionView(a, undefined, approvals.get(a.id))),
       nextCursor:
         actions.length > q.limit && last !== undefined ? encodeCursor(last.createdAt, last.id) : null,
     };

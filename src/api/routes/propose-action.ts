@@ -23,11 +23,11 @@ export const proposeActionRoute: Route = {
   },
   handle: (airlock) => async (request, reply) => {
     const agent = agentOf(request);
-    const { action, path, replayed } = await airlock.proposals.propose(agent, request.body);
+    const { action, path, replayed, approval } = await airlock.proposals.propose(agent, request.body);
     if (replayed) reply.header('idempotent-replayed', 'true');
     return reply
       .status(replayed ? 200 : 201)
       .header('location', `/v1/actions/${action.id}`)
-      .send(actionView(action, path));
+      .send(actionView(action, path, approval));
   },
 };

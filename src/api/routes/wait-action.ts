@@ -54,6 +54,13 @@ export const waitActionRoute: Route = {
       from: query.status,
       signal: abort.signal,
     });
-    return { changed, action: actionView(action, await airlock.actions.path(action.id)) };
+    return {
+      changed,
+      action: actionView(
+        action,
+        await airlock.actions.path(action.id),
+        await airlock.actions.approvalOf(action.id),
+      ),
+    };
   },
 };

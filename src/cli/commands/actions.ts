@@ -42,8 +42,8 @@ export const actionsCommands: readonly Command[] = [
       const limit = Number(option(context, 'limit') ?? 50);
       if (!Number.isInteger(limit) || limit < 1)
         throw new CliError('--limit takes a positive whole number', { exitCode: 2 });
-      const actions = await withAirlock(context, (airlock) =>
-        airlock.actions.list({
+      const { actions, approvals } = await withAirlock(context, async (airlock) => {
+        const found = await airlock.actions.list({
           agentId: option(context, 'agent'),
           type: option(context, 'type'),
           environment: option(context, 'environment'),
@@ -51,9 +51,10 @@ export const actionsCommands: readonly Command[] = [
           incident: option(context, 'incident'),
           since: time(option(context, 'since'), 'since'),
           limit,
-        }),
-      );
-      if (context.json) context.out(json(actions.map((a) => actionView(a))));
+        });
+        return { actions: found, approvals: await airlock.actions.approvalsOf(found) };
+      });
+      if (context.json) context.out(json(actions.map((a) => actionView(a, undefined, approvals.get(a.id)))));
       else if (actions.length === 0) context.out('no actions');
       else {
         context.out(
@@ -82,13 +83,19 @@ export const actionsCommands: readonly Command[] = [
     json: true,
     async run(context) {
       const id = required(context, 0, 'action');
-      const { action, path } = await withAirlock(context, async (airlock) => {
+      const { action, path, approval } = await withAirlock(context, async (airlock) => {
         const found = await airlock.store.getAction(id);
         if (found === null) throw new CliError(`no action ${id}`);
-        return { action: found, path: await airlock.actions.path(id) };
+        return {
+          action: found,
+          path: await airlock.actions.path(id),
+          approval: await airlock.actions.approvalOf(id),
+        };
       });
       context.out(
-        context.json ? json({ ...actionView(action, path), facts: action.facts }) : explainText(action, path),
+        context.json
+          ? json({ ...actionView(action, path, approval), facts: action.facts })
+          : explainText(action, path, approval),
       );
       return 0;
     },

@@ -27,7 +27,7 @@ async function exists(file: string): Promise<boolean> {
 
 export const initCommand: Command = {
   name: 'init',
-  summary: 'Create a working project (airlock.yaml, catalog, policies, people) in a directory',
+  summary: 'Create a working project (airlock.yaml, catalog, policies, people, routes) in a directory',
   usage: '[dir]',
   async run(context) {
     const dir = path.resolve(context.positionals[0] ?? '.');

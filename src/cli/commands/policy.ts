@@ -1,4 +1,4 @@
-/** `airlock policy check`: validate the whole project (config, catalog, policies, people) without a server. */
+/** `airlock policy check`: validate the whole project (config, catalog, policies, people, routes) without a server. */
 
 import { formatProblem } from '../../config/problems.ts';
 import { loadProject } from '../../project/project-loader.ts';
@@ -8,7 +8,7 @@ import { json, shortHash } from '../output.ts';
 export const policyCommands: readonly Command[] = [
   {
     name: 'policy check',
-    summary: 'Validate config, catalog, policies and people; list every problem as file:line:column',
+    summary: 'Validate config, catalog, policies, people and routes; list every problem as file:line:column',
     usage: '',
     json: true,
     async run(context) {
@@ -23,7 +23,7 @@ export const policyCommands: readonly Command[] = [
           lines: result.problems.map(formatProblem),
         });
       }
-      const { bundle, catalog, environments, people } = result.value;
+      const { bundle, catalog, environments, people, routing } = result.value;
       if (context.json) {
         context.out(
           json({
@@ -35,12 +35,13 @@ export const policyCommands: readonly Command[] = [
             actionTypes: catalog.list().map((e) => e.type),
             environments: [...environments.keys()],
             people: people.size,
+            routes: routing.routes.size,
           }),
         );
       } else {
         context.out(
           `ok: bundle ${shortHash(bundle.hash)}: ${bundle.rules.length} rules in ${bundle.files.length} files ` +
-            `(default ${bundle.defaultEffect}); ${catalog.size} action types; ${environments.size} environments; ${people.size} people`,
+            `(default ${bundle.defaultEffect}); ${catalog.size} action types; ${environments.size} environments; ${people.size} people; ${routing.routes.size} routes`,
         );
       }
       return 0;

@@ -38,6 +38,8 @@ async function runServer(context: CommandContext, portText: string | undefined):
   const port = portText === undefined ? config.server.port : Number(portText);
 
   await airlock.recordPolicyInForce('startup');
+  // Overdue approvals are resolved before the port opens: nobody can vote on a timed-out step.
+  await airlock.startBackground();
   let address: string;
   try {
     address = await app.listen({ host, port });
