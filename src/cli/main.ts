@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { CliError, type Command, type CommandContext, type OptionSpec } from './command.ts';
 import { actionsCommands } from './commands/actions.ts';
 import { agentsCommands } from './commands/agents.ts';
+import { approvalsCommands } from './commands/approvals.ts';
 import { auditCommands } from './commands/audit.ts';
 import { initCommand } from './commands/init.ts';
 import { peopleCommands } from './commands/people.ts';
@@ -21,6 +22,7 @@ export const COMMANDS: readonly Command[] = [
   ...peopleCommands,
   ...trustCommands,
   ...actionsCommands,
+  ...approvalsCommands,
   ...auditCommands,
 ];
 

@@ -21,6 +21,7 @@ import { type Clock, systemClock } from './clock.ts';
 import { GroupCommitter } from './group-commit.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { Metrics } from './metrics.ts';
+import { Notifier } from './notifier.ts';
 import { PeopleService } from './people-service.ts';
 import { ProjectHolder, type ReloadTrigger } from './project-holder.ts';
 import { ProposalService } from './proposal-service.ts';
@@ -117,9 +118,15 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
     onActivated: (project, _previous, trigger) => recordPolicy(project, trigger),
   });
   const project = () => holder.current;
-  // Set once the notifier exists; until then new messages simply wait in the outbox.
-  const notify = () => {};
-  const onNotify = () => notify();
+  // Webhook messages wait in the outbox (written with the change they announce) for the notifier.
+  const notifier = new Notifier({
+    store,
+    routing: () => project().routing,
+    logger,
+    metrics,
+    auditClock: clock,
+  });
+  const onNotify = () => notifier.kick();
 
   const proposals = new ProposalService({
     store,
@@ -178,10 +185,14 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
     async startBackground() {
       background = true;
       await timers.start();
+      notifier.start();
     },
     async close() {
       holder.unwatch();
-      if (background) await timers.stop();
+      if (background) {
+        await timers.stop();
+        await notifier.stop();
+      }
       await committer.drain();
       await store.close();
     },

@@ -71,7 +71,7 @@ export function openingFor(
       revisionAuthor,
     },
   };
-  const outbox = notificationsFor(approval, action, [{ kind: 'opened' }], routing, now);
+  const outbox = notificationsFor(approval, action, [{ kind: 'opened' }], routing);
   return { approval, events: [event], outbox };
 }
 
@@ -146,10 +146,10 @@ export function notificationsFor(
   action: ActionRecord,
   announcements: readonly Announcement[],
   routing: Routing,
-  now: Date,
 ): OutboxRecord[] {
   const messages: OutboxRecord[] = [];
-  const at = now.toISOString();
+  // Delivery runs on real time (signatures carry real timestamps), whatever clock decides.
+  const at = new Date().toISOString();
   for (const announcement of announcements) {
     if (announcement.kind === 'approval.voted') continue;
     const step =
@@ -165,7 +165,7 @@ export function notificationsFor(
     for (const webhook of hooks) {
       if (!routing.webhooks.has(webhook)) continue;
       messages.push({
-        id: newId('ntf', now),
+        id: newId('ntf', new Date(at)),
         subject: action.id,
         webhook,
         event,

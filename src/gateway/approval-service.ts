@@ -247,7 +247,7 @@ export class ApprovalService {
         const outbox =
           action === null
             ? []
-            : notificationsFor(next.approval, action, next.transitions, this.#deps.project().routing, now);
+            : notificationsFor(next.approval, action, next.transitions, this.#deps.project().routing);
         await tx.enqueue(outbox);
         const extra = next.extra === undefined ? { events: [], notified: 0 } : await next.extra();
         const records = await tx.appendAudit(
