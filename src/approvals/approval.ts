@@ -187,8 +187,13 @@ export function eligibility(
   if (voter.role === 'viewer') {
     return { ok: false, code: 'not_eligible', message: `${voter.id} is a viewer; viewers cannot vote` };
   }
-  if (approval.votes.some((v) => v.person === voter.id)) {
-    return { ok: false, code: 'already_voted', message: `${voter.id} has already voted on this approval` };
+  // A person counts once per step: a later step (another group's decision) may hear them again.
+  if (approval.votes.some((v) => v.person === voter.id && v.step === approval.step)) {
+    return {
+      ok: false,
+      code: 'already_voted',
+      message: `${voter.id} has already voted at step ${approval.step} of this approval`,
+    };
   }
   if (verdict !== 'deny') {
     if (voter.id === approval.agentId) {
@@ -223,13 +228,11 @@ export function eligibility(
 export function castVote(approval: Approval, voter: Voter, input: VoteInput, now: Date): Result {
   const timed = advance(approval, now);
   const current = timed.approval;
-  const refused = checkVote(current, voter, input);
-  if (refused !== null) {
-    // Time still passed: the caller records the timeout even though the vote is refused.
-    return { ok: false, ...refused };
-  }
+  // Who may vote first, so that nobody else learns anything from the other refusals.
   const allowed = eligibility(current, voter, input.verdict);
   if (!allowed.ok) return allowed;
+  const refused = checkVote(current, voter, input);
+  if (refused !== null) return { ok: false, ...refused };
 
   const vote: Vote = {
     person: voter.id,
@@ -298,9 +301,6 @@ export function reviseApproval(approval: Approval, voter: Voter, comment: string
 }
 
 function checkVote(approval: Approval, voter: Voter, input: VoteInput): Refusal | null {
-  if (approval.status !== 'pending') {
-    return { code: 'approval_closed', message: `the approval is already ${approval.status}` };
-  }
   if (input.verdict === 'deny' && (input.comment === null || input.comment.trim() === '')) {
     return { code: 'validation_failed', message: 'a deny needs a reason (comment)' };
   }

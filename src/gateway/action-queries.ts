@@ -2,7 +2,7 @@
 
 import type { ActionStatus } from '../domain/action.ts';
 import { AirlockError } from '../domain/errors.ts';
-import type { ActionFilter, ActionRecord, Approval, AuditRecord } from '../store/records.ts';
+import type { ActionFilter, ActionRecord, AuditRecord } from '../store/records.ts';
 import type { StoreReader } from '../store/store.ts';
 import type { ActionEvents } from './action-events.ts';
 import type { Principal } from './auth.ts';
@@ -34,17 +34,6 @@ export class ActionQueries {
 
   list(filter: ActionFilter): Promise<ActionRecord[]> {
     return this.#store.listActions(filter);
-  }
-
-  approvalOf(actionId: string): Promise<Approval | null> {
-    return this.#store.getApprovalForAction(actionId);
-  }
-
-  /** The approvals of many actions at once, by action id. */
-  async approvalsOf(actions: readonly ActionRecord[]): Promise<Map<string, Approval>> {
-    const ids = actions.filter((a) => a.decision.effect === 'escalate').map((a) => a.id);
-    const approvals = await this.#store.listApprovals({ actionIds: ids, limit: ids.length });
-    return new Map(approvals.map((a) => [a.actionId, a]));
   }
 
   /**

@@ -61,6 +61,8 @@ interface Applied {
 }
 
 const RACE_RETRIES = 3;
+/** Pending approvals read to find those one person may vote on. */
+const MAX_PENDING_SCAN = 10_000;
 
 export class ApprovalService {
   readonly #deps: ApprovalDeps;
@@ -69,21 +71,44 @@ export class ApprovalService {
     this.#deps = deps;
   }
 
+  /*
+   * Reads show approvals as they stand now: time is applied in memory (a pure step, no write), so
+   * between a deadline and the timer's next pass nobody sees a step that has already timed out.
+   */
+
   /** An approval by its id, or by the id of its action. */
   async get(ref: string): Promise<Approval> {
     const approval = await this.#find(this.#deps.store, ref);
     if (approval === null) throw new AirlockError('not_found', `no approval ${ref}`);
-    return approval;
+    return this.#now(approval);
   }
 
-  list(filter: ApprovalFilter): Promise<Approval[]> {
-    return this.#deps.store.listApprovals(filter);
+  /** The approval of an action, if it opened one. */
+  async forAction(actionId: string): Promise<Approval | null> {
+    const approval = await this.#deps.store.getApprovalForAction(actionId);
+    return approval === null ? null : this.#now(approval);
   }
 
-  /** Pending approvals this person may vote on now (members of the step's group; admins anywhere). */
+  /** The approvals of many actions at once, by action id. */
+  async forActions(actions: readonly ActionRecord[]): Promise<Map<string, Approval>> {
+    const ids = actions.filter((a) => a.decision.effect === 'escalate').map((a) => a.id);
+    const approvals = await this.#deps.store.listApprovals({ actionIds: ids, limit: ids.length });
+    return new Map(approvals.map((a) => [a.actionId, this.#now(a)]));
+  }
+
+  /** Approvals stored with this status (pending ones as they stand now; some may have just fallen back). */
+  async list(filter: ApprovalFilter): Promise<Approval[]> {
+    return (await this.#deps.store.listApprovals(filter)).map((a) => this.#now(a));
+  }
+
+  /** Pending approvals this person may vote on now (members of the step's group; admins anywhere), oldest first. */
   async pendingFor(person: Person, limit = 200): Promise<Approval[]> {
-    const pending = await this.list({ status: 'pending', limit });
-    return pending.filter((a) => eligibility(a, person, 'deny').ok);
+    const pending = await this.list({ status: 'pending', limit: MAX_PENDING_SCAN });
+    return pending.filter((a) => eligibility(a, person, 'deny').ok).slice(0, limit);
+  }
+
+  #now(approval: Approval): Approval {
+    return advance(approval, this.#deps.clock.now()).approval;
   }
 
   /** Cast a vote; throws the refusal (after recording any timeout that came first). */
@@ -116,6 +141,9 @@ export class ApprovalService {
     const project = this.#deps.project();
     const now = clock.now();
     const original = await this.get(ref);
+    // Who may revise, before anything about the request is said (the transaction checks again).
+    const allowed = eligibility(original, person, 'revise');
+    if (!allowed.ok) throw new AirlockError(allowed.code, allowed.message);
     const action = await store.getAction(original.actionId);
     const agent = await store.getAgent(original.agentId);
     if (action === null || agent === null)
@@ -190,15 +218,25 @@ export class ApprovalService {
     let moved = 0;
     for (;;) {
       const due = await this.#deps.store.dueApprovals(now.toISOString(), limit);
+      let failed = 0;
       for (const id of due) {
-        const applied = await this.#transition(id, now, async (current) => ({
-          ...advance(current, now),
-          refusal: null,
-        }));
-        if (applied.transitions.length > 0) moved++;
-        this.#finish(applied);
+        try {
+          const applied = await this.#transition(id, now, async (current) => ({
+            ...advance(current, now),
+            refusal: null,
+          }));
+          if (applied.transitions.length > 0) moved++;
+          this.#finish(applied);
+        } catch (error) {
+          // One approval that cannot move must not hold up the others; the next pass tries again.
+          failed++;
+          this.#deps.logger.error(
+            { event: 'approvals.deadline_failed', approval: id, err: error },
+            `applying the deadline of ${id} failed`,
+          );
+        }
       }
-      if (due.length < limit) return moved;
+      if (due.length < limit || failed === due.length) return moved;
     }
   }
 

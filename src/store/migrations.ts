@@ -151,7 +151,8 @@ const approvals: Migration = {
       .addColumn('override', 'integer', (c) => c.notNull())
       .addColumn('request_hash', 'text', (c) => c.notNull())
       .addColumn('at', 'text', (c) => c.notNull())
-      .addPrimaryKeyConstraint('approval_votes_pk', ['approval_id', 'person_id'])
+      // A person counts once per step.
+      .addPrimaryKeyConstraint('approval_votes_pk', ['approval_id', 'step', 'person_id'])
       .execute();
 
     // Notifications to send, written in the same transaction as the change they announce.

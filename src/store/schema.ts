@@ -74,7 +74,7 @@ export interface ApprovalsTable {
 
 export interface ApprovalVotesTable {
   approval_id: string;
-  /** One vote per person per approval: the primary key makes a person count once. */
+  /** One vote per person per step: the primary key makes a person count once. */
   person_id: string;
   step: number;
   verdict: string;

@@ -227,8 +227,8 @@ export class Reads implements StoreReader {
         'in',
         rows.map((r) => r.id),
       )
+      .orderBy('step')
       .orderBy('at')
-      .orderBy('person_id')
       .execute();
     const byApproval = Map.groupBy(votes, (v) => v.approval_id);
     return rows.map((row) => toApproval(row, byApproval.get(row.id) ?? []));

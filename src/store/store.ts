@@ -67,7 +67,7 @@ export interface StoreTx extends StoreReader {
   /**
    * Store `next` (and the votes it adds to `previous`) only if the row is still at
    * `previous.version`; false when another writer moved it first. Two votes for one person fail
-   * on the primary key.
+   * on the primary key (a person counts once per step).
    */
   saveApproval(next: Approval, previous: Approval, at: string): Promise<boolean>;
   enqueue(messages: readonly OutboxRecord[]): Promise<void>;

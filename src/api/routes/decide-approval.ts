@@ -51,7 +51,7 @@ export const decideApprovalRoute: Route = {
       const path = await airlock.actions.path(revision.id);
       return {
         approval: approvalSummary(approval),
-        revision: actionView(revision, path, await airlock.actions.approvalOf(revision.id)),
+        revision: actionView(revision, path, await airlock.approvals.forAction(revision.id)),
       };
     }
     const approval = await airlock.approvals.vote(id, person, {

@@ -22,7 +22,7 @@ export const getActionRoute: Route = {
     return actionView(
       action,
       await airlock.actions.path(action.id),
-      await airlock.actions.approvalOf(action.id),
+      await airlock.approvals.forAction(action.id),
     );
   },
 };

@@ -65,7 +65,7 @@ export const listActionsRoute: Route = {
     });
     const page = actions.slice(0, q.limit);
     const last = page.at(-1);
-    const approvals = await airlock.actions.approvalsOf(page);
+    const approvals = await airlock.approvals.forActions(page);
     return {
       actions: page.map((a) => actionView(a, undefined, approvals.get(a.id))),
       nextCursor:

@@ -59,7 +59,7 @@ export const waitActionRoute: Route = {
       action: actionView(
         action,
         await airlock.actions.path(action.id),
-        await airlock.actions.approvalOf(action.id),
+        await airlock.approvals.forAction(action.id),
       ),
     };
   },

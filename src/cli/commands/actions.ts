@@ -52,7 +52,7 @@ export const actionsCommands: readonly Command[] = [
           since: time(option(context, 'since'), 'since'),
           limit,
         });
-        return { actions: found, approvals: await airlock.actions.approvalsOf(found) };
+        return { actions: found, approvals: await airlock.approvals.forActions(found) };
       });
       if (context.json) context.out(json(actions.map((a) => actionView(a, undefined, approvals.get(a.id)))));
       else if (actions.length === 0) context.out('no actions');
@@ -89,7 +89,7 @@ export const actionsCommands: readonly Command[] = [
         return {
           action: found,
           path: await airlock.actions.path(id),
-          approval: await airlock.actions.approvalOf(id),
+          approval: await airlock.approvals.forAction(id),
         };
       });
       context.out(
