@@ -140,6 +140,7 @@ describe('revisions', () => {
       outcome: 'revised',
       cause: 'revision',
       fallback: null,
+      dueAt: null,
       status: 'denied',
     });
 

@@ -459,6 +459,7 @@ describe('timeouts: the fallback applies when the last step times out', () => {
       outcome: 'denied',
       cause: 'timeout',
       fallback: 'deny',
+      dueAt: (await a.action(proposed.id)).approval?.deadline,
       status: 'denied',
     });
     expectError(await a.decide(proposed.id, a.dave, { verdict: 'approve' }), 409, 'approval_closed');
@@ -477,6 +478,7 @@ describe('timeouts: the fallback applies when the last step times out', () => {
       outcome: 'expired',
       cause: 'timeout',
       fallback: 'expire',
+      dueAt: action.approval?.deadline,
       status: 'expired',
     });
   });

@@ -379,7 +379,14 @@ describe('how a vote is cast', () => {
     assert.equal(result.approval.votes[0]?.comment, 'not during the sale');
     assert.equal(await api.actionStatus(action.id), 'denied');
     assert.deepEqual(await api.auditData(action.id, 'approval.resolved'), [
-      { approval: view.id, outcome: 'denied', cause: 'deny_vote', fallback: null, status: 'denied' },
+      {
+        approval: view.id,
+        outcome: 'denied',
+        cause: 'deny_vote',
+        fallback: null,
+        dueAt: null,
+        status: 'denied',
+      },
     ]);
   });
 

@@ -67,8 +67,9 @@ export type Transition =
       readonly kind: 'approval.resolved';
       readonly outcome: Outcome;
       readonly cause: 'quorum' | 'deny_vote' | 'timeout' | 'revision';
-      /** For a timeout: the route's fallback that applied. */
+      /** For a timeout: the route's fallback that applied, and when the last step was due. */
       readonly fallback?: Fallback;
+      readonly dueAt?: string;
     };
 
 export interface Step {
@@ -155,7 +156,7 @@ export function advance(approval: Approval, now: Date): Step {
     } else {
       const fallback = current.route.fallback;
       const outcome: Outcome = fallback === 'deny' ? 'denied' : 'expired';
-      transitions.push({ kind: 'approval.resolved', outcome, cause: 'timeout', fallback });
+      transitions.push({ kind: 'approval.resolved', outcome, cause: 'timeout', fallback, dueAt });
       current = { ...current, status: outcome, resolvedAt: now.toISOString() };
     }
   }
@@ -269,11 +270,11 @@ export function castVote(approval: Approval, voter: Voter, input: VoteInput, now
 /** Close the approval because an approver proposed changed params (a new revision takes over). */
 export function reviseApproval(approval: Approval, voter: Voter, comment: string | null, now: Date): Result {
   const timed = advance(approval, now);
+  const allowed = eligibility(timed.approval, voter, 'revise');
+  if (!allowed.ok) return allowed;
   if (comment === null || comment.trim() === '') {
     return { ok: false, code: 'validation_failed', message: 'say why the params change (comment)' };
   }
-  const allowed = eligibility(timed.approval, voter, 'revise');
-  if (!allowed.ok) return allowed;
   const vote: Vote = {
     person: voter.id,
     verdict: 'revise',

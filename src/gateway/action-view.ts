@@ -1,5 +1,6 @@
 /** How an action is shown to agents and people: the request, its status, the decision and its path. */
 
+import { ACTION_STATUS_OF } from '../approvals/approval.ts';
 import type { AuditRef } from '../audit/audit-event.ts';
 import type { ActionRecord, Approval } from '../store/records.ts';
 import { approvalSummary } from './approval-view.ts';
@@ -27,7 +28,11 @@ export function actionView(action: ActionRecord, path?: readonly AuditRef[], app
     context: r.context,
     incident: r.incident,
     idempotencyKey: action.idempotencyKey,
-    status: action.status,
+    // An approval shown as it stands now may have fallen back before the timer recorded it.
+    status:
+      approval != null && approval.status !== 'pending' && action.status === 'pending_approval'
+        ? ACTION_STATUS_OF[approval.status]
+        : action.status,
     createdAt: action.createdAt,
     updatedAt: action.updatedAt,
     decision: action.decision,

@@ -124,6 +124,7 @@ export function transitionEvents(
             outcome: t.outcome,
             cause: t.cause,
             fallback: t.fallback ?? null,
+            dueAt: t.dueAt ?? null,
             status: ACTION_STATUS_OF[t.outcome],
           },
         };

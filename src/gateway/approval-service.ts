@@ -96,9 +96,13 @@ export class ApprovalService {
     return new Map(approvals.map((a) => [a.actionId, this.#now(a)]));
   }
 
-  /** Approvals stored with this status (pending ones as they stand now; some may have just fallen back). */
+  /**
+   * Approvals with this status, as they stand now (a pending one whose last step has just timed
+   * out is no longer listed as pending; the timer records its fallback within a second).
+   */
   async list(filter: ApprovalFilter): Promise<Approval[]> {
-    return (await this.#deps.store.listApprovals(filter)).map((a) => this.#now(a));
+    const now = (await this.#deps.store.listApprovals(filter)).map((a) => this.#now(a));
+    return filter.status === undefined ? now : now.filter((a) => a.status === filter.status);
   }
 
   /** Pending approvals this person may vote on now (members of the step's group; admins anywhere), oldest first. */

@@ -50,8 +50,11 @@ export const eventsRoute: Route = {
   },
   handle: (airlock) => async (request, reply) => {
     const q = parseInput(eventsQuery, request.query, 'query');
-    const lastId = Number(request.headers['last-event-id']);
-    const after = Number.isInteger(lastId) && lastId >= 0 ? lastId : (q.after ?? (await airlock.tail.head()));
+    const lastId = request.headers['last-event-id'];
+    const after =
+      typeof lastId === 'string' && /^\d{1,15}$/.test(lastId.trim())
+        ? Number(lastId.trim())
+        : (q.after ?? (await airlock.tail.head()));
     const kinds = q.kinds;
     const accept = (record: AuditRecord) =>
       (q.subject === undefined || record.subject === q.subject) &&
