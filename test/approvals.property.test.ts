@@ -9,39 +9,22 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { AuditRecord } from '../src/audit/audit-event.ts';
+import { MINUTE, QUICKSTART_OWNERS, routesYaml } from './approval-helpers.ts';
 import { type Harness, type Loose, restart, startHarness } from './harness.ts';
 
-const MINUTE = 60_000;
 const OTHER_HASH = 'c'.repeat(64);
 
 /** The quickstart routes, plus owners picking each of them, and one with two steps of quorum 2. */
-const ROUTES = `
-defaultRoute: sre-on-call
-owners:
-  platform: capacity-review
-  pairs: two-person
-  mixed: any-two-then-platform
-ownerMayApprove: false
-routes:
-  - name: sre-on-call
-    steps:
-      - { group: sre, quorum: 1, timeout: 15m }
-      - { group: platform, quorum: 1, timeout: 30m }
-    fallback: deny
-  - name: capacity-review
-    steps:
-      - { group: platform, quorum: 1, timeout: 1h }
-    fallback: expire
-  - name: two-person
-    steps:
-      - { group: sre, quorum: 2, timeout: 30m }
-    fallback: deny
+const ROUTES = routesYaml({
+  owners: { ...QUICKSTART_OWNERS, pairs: 'two-person', mixed: 'any-two-then-platform' },
+  routes: `
   - name: any-two-then-platform
     steps:
       - { group: "*", quorum: 2, timeout: 10m }
       - { group: platform, quorum: 2, timeout: 10m }
     fallback: expire
-`;
+`,
+});
 
 /** Agent owners: groups (as the CLI suggests) and people (so that the owner rule has someone to stop). */
 const OWNERS = ['sre', 'platform', 'pairs', 'mixed', 'bob', 'dave'] as const;

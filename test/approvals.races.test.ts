@@ -7,26 +7,11 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  actionSchema,
-  approvalSchema,
-  decisionResultSchema,
-  errorSchema,
-  verifySchema,
-} from '../src/api/schemas.ts';
+import { actionSchema, approvalSchema, decisionResultSchema, verifySchema } from '../src/api/schemas.ts';
+import { type Action, expectError, MINUTE } from './approval-helpers.ts';
 import { type Response, restart, startHarness } from './harness.ts';
 
-const MINUTE = 60_000;
 const ROUNDS = 20;
-
-type Action = ReturnType<typeof actionSchema.parse>;
-
-function expectError(response: Response, status: number, code: string) {
-  assert.equal(response.status, status, response.text);
-  const { error } = errorSchema.parse(response.body);
-  assert.equal(error.code, code, error.message);
-  return error;
-}
 
 /** The quickstart routes, with agents owned by `pairs` taking two-person (sre, quorum 2). */
 const addPairs = (original: string) =>

@@ -16,6 +16,7 @@ import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { createAirlock } from '../src/gateway/airlock.ts';
+import { routesYaml } from './approval-helpers.ts';
 import { type Loose, makeProject, restart } from './harness.ts';
 import { until } from './policy-reload-helpers.ts';
 
@@ -23,12 +24,10 @@ const BIN = path.resolve(import.meta.dirname, '../bin/airlock');
 const run = promisify(execFile);
 
 /** `quick`: two steps of 2 s, then deny (the default route). `slow-review`: an hour (owner `slow`). */
-const ROUTES = `
-defaultRoute: quick
-owners:
-  slow: slow-review
-ownerMayApprove: false
-routes:
+const ROUTES = routesYaml({
+  defaultRoute: 'quick',
+  owners: { slow: 'slow-review' },
+  routes: `
   - name: quick
     steps:
       - { group: sre, quorum: 1, timeout: 2s }
@@ -38,16 +37,8 @@ routes:
     steps:
       - { group: sre, quorum: 1, timeout: 1h }
     fallback: expire
-  # Named by the quickstart's policies.
-  - name: capacity-review
-    steps:
-      - { group: platform, quorum: 1, timeout: 1h }
-    fallback: expire
-  - name: two-person
-    steps:
-      - { group: sre, quorum: 2, timeout: 30m }
-    fallback: deny
-`;
+`,
+});
 
 /** The quick route's whole graph: step 1 and step 2. */
 const QUICK_GRAPH_MS = 4_000;

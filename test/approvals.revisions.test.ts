@@ -7,29 +7,9 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  actionSchema,
-  approvalSchema,
-  decisionResultSchema,
-  errorSchema,
-  verifySchema,
-} from '../src/api/schemas.ts';
+import { actionSchema, approvalSchema, decisionResultSchema, verifySchema } from '../src/api/schemas.ts';
+import { type Action, type ApprovalView, expectError, kinds, MINUTE } from './approval-helpers.ts';
 import { type Harness, type Response, restart, startHarness } from './harness.ts';
-
-const MINUTE = 60_000;
-
-type Action = ReturnType<typeof actionSchema.parse>;
-type ApprovalView = ReturnType<typeof approvalSchema.parse>;
-type PathStep = NonNullable<Action['path']>[number];
-
-function expectError(response: Response, status: number, code: string) {
-  assert.equal(response.status, status, response.text);
-  const { error } = errorSchema.parse(response.body);
-  assert.equal(error.code, code, error.message);
-  return error;
-}
-
-const kinds = (path: readonly PathStep[] | undefined) => (path ?? []).map((p) => p.kind);
 
 describe('revisions', () => {
   let h: Harness;

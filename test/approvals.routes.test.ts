@@ -7,28 +7,19 @@
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import {
-  actionSchema,
-  approvalSchema,
-  decisionResultSchema,
-  errorSchema,
-  verifySchema,
-} from '../src/api/schemas.ts';
+import { actionSchema, approvalSchema, decisionResultSchema, verifySchema } from '../src/api/schemas.ts';
 import { loadProject } from '../src/project/project-loader.ts';
+import {
+  type Action,
+  type ApprovalView,
+  expectError,
+  kinds,
+  MINUTE,
+  type PathStep,
+  QUICKSTART_OWNERS,
+  routesYaml,
+} from './approval-helpers.ts';
 import { type Harness, makeProject, type Response, restart, startHarness } from './harness.ts';
-
-const MINUTE = 60_000;
-
-type Action = ReturnType<typeof actionSchema.parse>;
-type ApprovalView = ReturnType<typeof approvalSchema.parse>;
-type PathStep = NonNullable<Action['path']>[number];
-
-function expectError(response: Response, status: number, code: string) {
-  assert.equal(response.status, status, response.text);
-  const { error } = errorSchema.parse(response.body);
-  assert.equal(error.code, code, error.message);
-  return error;
-}
 
 /** Everything the tests of one harness need: people's tokens and small API helpers. */
 async function actors(h: Harness) {
@@ -71,7 +62,6 @@ async function actors(h: Harness) {
   };
 }
 
-const kinds = (path: readonly PathStep[] | undefined) => (path ?? []).map((p) => p.kind);
 const count = (path: readonly PathStep[] | undefined, kind: string) =>
   kinds(path).filter((k) => k === kind).length;
 const plus = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
@@ -269,28 +259,9 @@ describe('route escalating over two steps (sre-on-call: sre 15m, then platform 3
 });
 
 /** The quickstart routes, plus owners that pick the two-person route and a custom pair route. */
-const QUORUM_ROUTES = `
-defaultRoute: sre-on-call
-owners:
-  platform: capacity-review
-  pairs: two-person
-  trio: three-of-sre
-  relay: pair-then-platform
-ownerMayApprove: false
-routes:
-  - name: sre-on-call
-    steps:
-      - { group: sre, quorum: 1, timeout: 15m }
-      - { group: platform, quorum: 1, timeout: 30m }
-    fallback: deny
-  - name: capacity-review
-    steps:
-      - { group: platform, quorum: 1, timeout: 1h }
-    fallback: expire
-  - name: two-person
-    steps:
-      - { group: sre, quorum: 2, timeout: 30m }
-    fallback: deny
+const QUORUM_ROUTES = routesYaml({
+  owners: { ...QUICKSTART_OWNERS, pairs: 'two-person', trio: 'three-of-sre', relay: 'pair-then-platform' },
+  routes: `
   - name: three-of-sre
     steps:
       - { group: sre, quorum: 3, timeout: 30m }
@@ -300,7 +271,8 @@ routes:
       - { group: sre, quorum: 2, timeout: 15m }
       - { group: platform, quorum: 1, timeout: 30m }
     fallback: deny
-`;
+`,
+});
 
 describe('route with a quorum of two (two-person: sre, quorum 2)', () => {
   let h: Harness;

@@ -11,22 +11,17 @@ import {
   approvalListSchema,
   approvalSchema,
   decisionResultSchema,
-  errorSchema,
   verifySchema,
 } from '../src/api/schemas.ts';
+import {
+  type Action,
+  type ApprovalView,
+  expectError,
+  MINUTE,
+  QUICKSTART_OWNERS,
+  routesYaml,
+} from './approval-helpers.ts';
 import { type Response, restart, startHarness } from './harness.ts';
-
-const MINUTE = 60_000;
-
-type Action = ReturnType<typeof actionSchema.parse>;
-type ApprovalView = ReturnType<typeof approvalSchema.parse>;
-
-function expectError(response: Response, status: number, code: string) {
-  assert.equal(response.status, status, response.text);
-  const { error } = errorSchema.parse(response.body);
-  assert.equal(error.code, code, error.message);
-  return error;
-}
 
 /** People: the quickstart's, with dave also on call for payments (alice, an admin, is not). */
 const PEOPLE = `
@@ -38,36 +33,21 @@ people:
 `;
 
 /** The quickstart routes, plus owners that pick the two-person and the payments-oncall routes. */
-const routesYaml = (ownerMayApprove: boolean) => `
-defaultRoute: sre-on-call
-owners:
-  platform: capacity-review
-  pairs: two-person
-  payments: payments-oncall
-ownerMayApprove: ${ownerMayApprove}
-routes:
-  - name: sre-on-call
-    steps:
-      - { group: sre, quorum: 1, timeout: 15m }
-      - { group: platform, quorum: 1, timeout: 30m }
-    fallback: deny
-  - name: capacity-review
-    steps:
-      - { group: platform, quorum: 1, timeout: 1h }
-    fallback: expire
-  - name: two-person
-    steps:
-      - { group: sre, quorum: 2, timeout: 30m }
-    fallback: deny
+const routes = (ownerMayApprove: boolean) =>
+  routesYaml({
+    owners: { ...QUICKSTART_OWNERS, pairs: 'two-person', payments: 'payments-oncall' },
+    ownerMayApprove,
+    routes: `
   - name: payments-oncall
     steps:
       - { group: payments-oncall, quorum: 1, timeout: 15m }
     fallback: deny
-`;
+`,
+  });
 
 async function start(ownerMayApprove = false) {
   const h = await startHarness({
-    files: { 'people.yaml': PEOPLE, 'routes.yaml': routesYaml(ownerMayApprove) },
+    files: { 'people.yaml': PEOPLE, 'routes.yaml': routes(ownerMayApprove) },
   });
   const [alice, bob, carol, dave] = await Promise.all(
     ['alice', 'bob', 'carol', 'dave'].map((id) => h.person(id)),

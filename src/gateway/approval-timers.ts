@@ -41,14 +41,6 @@ export class ApprovalTimers {
     await this.#arm();
   }
 
-  /** Look again soon (an approval was opened with an earlier deadline than the one awaited). */
-  kick(): void {
-    if (this.#stopped || this.#running !== null) return;
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.#tick(), 0);
-    this.#timer.unref();
-  }
-
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer !== null) clearTimeout(this.#timer);
