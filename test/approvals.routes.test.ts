@@ -108,6 +108,7 @@ describe('route with one step (capacity-review: platform, quorum 1, 1h)', () => 
       'approval.opened',
       'approval.voted',
       'approval.resolved',
+      'permit.issued', // the quickstart's types are agent-executed
     ]);
     const voteEvent = action.path?.find((p) => p.kind === 'approval.voted');
     assert.deepEqual(voteEvent?.actor, { kind: 'person', id: 'dave' });
@@ -200,6 +201,7 @@ describe('route escalating over two steps (sre-on-call: sre 15m, then platform 3
       'approval.escalated',
       'approval.voted',
       'approval.resolved',
+      'permit.issued', // the quickstart's types are agent-executed
     ]);
     const escalation = action.path?.find((p) => p.kind === 'approval.escalated');
     assert.deepEqual(escalation?.actor, { kind: 'system', id: 'airlock' });
@@ -248,6 +250,7 @@ describe('route escalating over two steps (sre-on-call: sre 15m, then platform 3
       'approval.escalated',
       'approval.voted',
       'approval.resolved',
+      'permit.issued', // the quickstart's types are agent-executed
     ]);
   });
 

@@ -105,7 +105,8 @@ describe('airlock CLI', () => {
         const events = await withProject(cfg, (airlock) => airlock.audit.forSubject(action.id));
         assert.deepEqual(
           events.map((e) => e.kind),
-          ['action.proposed', 'action.decided'],
+          // Cleared at once, a permit follows: the quickstart's types are agent-executed.
+          ['action.proposed', 'action.decided', ...(action.effect === 'execute' ? ['permit.issued'] : [])],
         );
         for (const event of events) {
           assert.ok(
@@ -135,7 +136,7 @@ describe('airlock CLI', () => {
       assert.equal(view.facts.environment.name, 'staging');
       assert.deepEqual(
         view.path.map((s: { kind: string }) => s.kind),
-        ['action.proposed', 'action.decided'],
+        ['action.proposed', 'action.decided', 'permit.issued'],
       );
       assert.ok(view.path.every((s: { seq: number }) => Number.isInteger(s.seq) && s.seq > 0));
     });

@@ -31,7 +31,9 @@ describe('airlock approvals', () => {
 
   it('list shows what waits for bob; carol (viewer) has nothing; --all shows every pending one', async () => {
     const { approval } = await pending('list me');
-    const bob = await cliJson('approvals', 'list', '--as', 'bob', '--config', cfg);
+    const listed = await cliJson('approvals', 'list', '--as', 'bob', '--config', cfg);
+    assert.deepEqual(listed.attention, [], 'nothing needs attention');
+    const bob = listed.approvals;
     assert.deepEqual(
       bob.map((a: { id: string }) => a.id),
       [approval],
@@ -40,7 +42,7 @@ describe('airlock approvals', () => {
     assert.equal(bob[0].route.name, 'sre-on-call');
     const carol = await cli('approvals', 'list', '--as', 'carol', '--config', cfg);
     assert.deepEqual(carol.out, ['nothing waits for you']);
-    const all = await cliJson('approvals', 'list', '--all', '--as', 'carol', '--config', cfg);
+    const all = (await cliJson('approvals', 'list', '--all', '--as', 'carol', '--config', cfg)).approvals;
     assert.equal(all.length, 1);
     assert.equal(all[0].you.mayApprove, false);
 

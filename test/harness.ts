@@ -100,6 +100,8 @@ export interface HarnessOptions {
   readonly clock?: ManualClock;
   /** Start deadline timers and webhook delivery, as `serve` does (default false: tests call them). */
   readonly background?: boolean;
+  /** The environment executors and webhooks read (default: process.env). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -109,6 +111,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const airlock = await createAirlock({
     configPath,
     clock,
+    ...(options.env === undefined ? {} : { env: options.env }),
     logLevel: 'info',
     logDestination: { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) },
   });

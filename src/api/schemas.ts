@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { APPROVAL_STATUSES } from '../approvals/approval.ts';
 import { FALLBACKS } from '../approvals/route-schema.ts';
 import { ACTION_STATUSES } from '../domain/action.ts';
-import { CAP_CODES, DECISION_EFFECTS, EFFECTS } from '../domain/decision.ts';
+import { CAP_CODES, DECISION_EFFECTS, EFFECTS, LIMIT_EFFECTS, LIMIT_KINDS } from '../domain/decision.ts';
 import { ERROR_CODES } from '../domain/errors.ts';
 import { targetSchema } from '../domain/proposal-schema.ts';
 import { RISK_DOMAINS, TIERS } from '../domain/risk.ts';
@@ -43,6 +43,15 @@ export const reasonSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('agent_suspended'), message: z.string() }),
   z.object({ kind: z.literal('frozen'), message: z.string() }),
   z.object({ kind: z.literal('revision'), of: z.string(), by: z.string(), message: z.string() }),
+  z.object({
+    kind: z.literal('limit'),
+    limit: z.string(),
+    file: z.string(),
+    limitKind: z.enum(LIMIT_KINDS),
+    effect: z.enum(LIMIT_EFFECTS),
+    passed: z.boolean(),
+    message: z.string(),
+  }),
   z.object({ kind: z.literal('cap'), code: z.enum(CAP_CODES), passed: z.boolean(), message: z.string() }),
 ]);
 
@@ -105,9 +114,38 @@ export const actionSchema = z.object({
   updatedAt: z.string(),
   decision: decisionSchema,
   approval: approvalSummarySchema.nullable(),
-  execution: z.null(),
-  verification: z.null(),
-  outcome: z.null(),
+  execution: z
+    .object({
+      mode: z
+        .enum(['gateway', 'agent'])
+        .describe('gateway: Airlock runs it; agent: the agent runs it under a permit'),
+      phase: z.enum(['permitted', 'executing', 'verifying', 'rolling_back', 'done']),
+      attempts: z.number().int(),
+      startedAt: z.string(),
+      updatedAt: z.string(),
+      permitExpiresAt: z.string().nullable(),
+      attention: z
+        .string()
+        .nullable()
+        .describe('Why people must look (an unknown outcome, a failed rollback)'),
+    })
+    .nullable(),
+  verification: z
+    .object({
+      samples: z.number().int().describe('Samples taken so far'),
+      passed: z.boolean().nullable().describe('null while verifying'),
+      failed: z.array(z.string()).describe('Checks that failed'),
+    })
+    .nullable(),
+  outcome: z
+    .object({ outcome: z.enum(['succeeded', 'failed', 'unknown']), message: z.string().nullable() })
+    .nullable()
+    .describe("The executor's outcome, or the one the agent reported under its permit"),
+  rollback: z.object({ outcome: z.string(), message: z.string() }).nullable(),
+  permit: z
+    .object({ token: z.string(), expiresAt: z.string() })
+    .nullable()
+    .describe('For the agent that proposed it: the single-use permit to execute it (agent-executed types)'),
   path: z
     .array(
       z.object({
@@ -236,7 +274,23 @@ export const approvalSchema = approvalSummarySchema.extend({
     .optional(),
 });
 
-export const approvalListSchema = z.object({ approvals: z.array(approvalSchema) });
+export const attentionSchema = z.object({
+  action: z.string(),
+  agent: z.string(),
+  type: z.string(),
+  environment: z.string(),
+  targets: z.array(target),
+  status: z.enum(ACTION_STATUSES),
+  reason: z.string().describe('Why a human must look: the outcome is unknown, or a rollback failed'),
+  updatedAt: z.string(),
+});
+
+export const approvalListSchema = z.object({
+  approvals: z.array(approvalSchema),
+  attention: z
+    .array(attentionSchema)
+    .describe('Actions that need a human although nobody votes on them: never re-run by themselves'),
+});
 
 export const decisionBodySchema = z.discriminatedUnion('verdict', [
   z.strictObject({

@@ -9,6 +9,7 @@ import { openApiDocument } from './openapi.ts';
 import { admit, type Route } from './route.ts';
 import { decideApprovalRoute } from './routes/decide-approval.ts';
 import { eventsRoute } from './routes/events.ts';
+import { freezeRoute, listFreezesRoute, unfreezeRoute } from './routes/freeze.ts';
 import { getActionRoute } from './routes/get-action.ts';
 import { getAgentTrustRoute } from './routes/get-agent-trust.ts';
 import { getApprovalRoute } from './routes/get-approval.ts';
@@ -19,6 +20,7 @@ import { listAgentsRoute } from './routes/list-agents.ts';
 import { listApprovalsRoute } from './routes/list-approvals.ts';
 import { metricsRoute } from './routes/metrics.ts';
 import { proposeActionRoute } from './routes/propose-action.ts';
+import { reportOutcomeRoute } from './routes/report-outcome.ts';
 import { setAgentTrustRoute } from './routes/set-agent-trust.ts';
 import { verifyAuditRoute } from './routes/verify-audit.ts';
 import { waitActionRoute } from './routes/wait-action.ts';
@@ -44,6 +46,7 @@ export const ROUTES: readonly Route[] = [
   listActionsRoute,
   getActionRoute,
   waitActionRoute,
+  reportOutcomeRoute,
   listApprovalsRoute,
   getApprovalRoute,
   decideApprovalRoute,
@@ -52,6 +55,9 @@ export const ROUTES: readonly Route[] = [
   listAgentsRoute,
   getAgentTrustRoute,
   setAgentTrustRoute,
+  listFreezesRoute,
+  freezeRoute,
+  unfreezeRoute,
   verifyAuditRoute,
   healthRoute,
   readyRoute,

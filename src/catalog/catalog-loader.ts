@@ -1,17 +1,24 @@
 /** Compiles catalog files into a Catalog: every params schema compiled, every example checked. */
 
+import path from 'node:path';
 import { failed, type Loaded, loaded, type Problem } from '../config/problems.ts';
 import type { YamlSource } from '../config/yaml-source.ts';
 import type { JsonObject } from '../domain/json.ts';
 import { ajvDetails, Catalog, type CatalogEntry, createAjv } from './catalog.ts';
-import { catalogFileSchema } from './catalog-schema.ts';
+import { type ActionTypeSpec, catalogFileSchema } from './catalog-schema.ts';
 import { exampleFromSchema } from './example-params.ts';
+import { executionProblems, rollbackTargetProblem } from './execution-problems.ts';
 
-export function compileCatalog(sources: readonly YamlSource[]): Loaded<Catalog> {
+export function compileCatalog(
+  sources: readonly YamlSource[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Loaded<Catalog> {
   const ajv = createAjv();
   const problems: Problem[] = [];
   const entries: CatalogEntry[] = [];
   const seen = new Map<string, string>();
+  const specs = new Map<string, ActionTypeSpec>();
+  const declared: [YamlSource, string, ActionTypeSpec][] = [];
 
   for (const source of sources) {
     const decoded = source.decode(catalogFileSchema);
@@ -27,8 +34,11 @@ export function compileCatalog(sources: readonly YamlSource[]): Loaded<Catalog> 
         continue;
       }
       seen.set(type, source.file);
+      specs.set(type, spec);
+      declared.push([source, type, spec]);
 
       const before = problems.length;
+      problems.push(...executionProblems(source, type, spec, env));
       const validateParams = compileSchema(ajv, source, [...at, 'params'], spec.params, problems);
       const attributes = spec.targets.attributes;
       const validateTarget =
@@ -66,11 +76,18 @@ export function compileCatalog(sources: readonly YamlSource[]): Loaded<Catalog> 
         targets: spec.targets,
         paramsSchema: spec.params as JsonObject,
         example,
+        execution: spec.execution ?? null,
         verification: spec.verification ?? null,
+        rollback: spec.rollback ?? null,
+        baseDir: path.resolve(path.dirname(source.file)),
         validateParams,
         validateTarget,
       });
     }
+  }
+  for (const [source, type, spec] of declared) {
+    const problem = rollbackTargetProblem(source, type, spec, specs);
+    if (problem !== null) problems.push(problem);
   }
   return problems.length > 0 ? failed(problems) : loaded(new Catalog(entries));
 }

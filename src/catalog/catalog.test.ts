@@ -73,8 +73,20 @@ describe('compileCatalog: a valid catalog', () => {
     assert.equal(restart.validateTarget, null);
     assert.deepEqual(restart.verification, {
       window: 120_000,
-      checks: [{ kind: 'http', url: 'http://x/healthz', expectStatus: 200 }],
+      interval: 10_000,
+      checks: [
+        {
+          kind: 'http',
+          url: 'http://x/healthz',
+          method: 'GET',
+          headers: {},
+          timeout: 5_000,
+          expectStatus: 200,
+          perTarget: false,
+        },
+      ],
     });
+    assert.equal(restart.execution, null, 'no execution block: the agent executes under a permit');
     assert.equal(catalog.get('deployment.scale')?.verification, null);
     assert.deepEqual(catalog.get('deployment.scale')?.example, { replicas: 3, reason: 'load' });
   });

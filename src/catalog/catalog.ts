@@ -5,7 +5,7 @@ import type { ActionRequest } from '../domain/action.ts';
 import type { ErrorDetail } from '../domain/errors.ts';
 import type { JsonObject } from '../domain/json.ts';
 import type { RiskDomain, Tier } from '../domain/risk.ts';
-import type { ActionTypeSpec } from './catalog-schema.ts';
+import type { ActionTypeSpec, ExecutionSpec, RollbackSpec, VerificationSpec } from './catalog-schema.ts';
 
 export interface CatalogEntry {
   readonly type: string;
@@ -16,7 +16,12 @@ export interface CatalogEntry {
   readonly targets: ActionTypeSpec['targets'];
   readonly paramsSchema: JsonObject;
   readonly example: JsonObject;
-  readonly verification: ActionTypeSpec['verification'] | null;
+  /** How it is carried out; null: by the agent, under a permit. */
+  readonly execution: ExecutionSpec | null;
+  readonly verification: VerificationSpec | null;
+  readonly rollback: RollbackSpec | null;
+  /** The directory of the catalog file that declared it (commands' working directories are relative to it). */
+  readonly baseDir: string;
   readonly validateParams: ValidateFunction;
   readonly validateTarget: ValidateFunction | null;
 }

@@ -21,6 +21,8 @@ function reasonLine(reason: Reason): string {
       return `freeze   escalate ${reason.message}`;
     case 'revision':
       return `revision escalate ${reason.message}`;
+    case 'limit':
+      return `limit    ${(reason.passed ? 'pass' : reason.effect).padEnd(8)} ${reason.limit} (${reason.file}, ${reason.limitKind}): ${reason.message}`;
     case 'cap':
       return `cap      ${(reason.passed ? 'pass' : 'FAIL').padEnd(8)} ${reason.code}: ${reason.message}`;
     default: {

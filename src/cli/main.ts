@@ -8,6 +8,7 @@ import { actionsCommands } from './commands/actions.ts';
 import { agentsCommands } from './commands/agents.ts';
 import { approvalsCommands } from './commands/approvals.ts';
 import { auditCommands } from './commands/audit.ts';
+import { freezeCommands } from './commands/freeze.ts';
 import { initCommand } from './commands/init.ts';
 import { peopleCommands } from './commands/people.ts';
 import { policyCommands } from './commands/policy.ts';
@@ -21,6 +22,7 @@ export const COMMANDS: readonly Command[] = [
   ...agentsCommands,
   ...peopleCommands,
   ...trustCommands,
+  ...freezeCommands,
   ...actionsCommands,
   ...approvalsCommands,
   ...auditCommands,

@@ -14,7 +14,7 @@ export async function withAirlock<T>(
 ): Promise<T> {
   let airlock: Airlock;
   try {
-    airlock = await createAirlock({ configPath: context.configPath, logLevel: 'silent' });
+    airlock = await createAirlock({ configPath: context.configPath, logLevel: 'silent', executes: false });
   } catch (error) {
     throw asCliError(error);
   }

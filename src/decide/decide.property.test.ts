@@ -4,9 +4,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { bundleOf, ENVIRONMENTS, factsOf, TYPES } from '../../test/fixtures.ts';
-import { EFFECTS } from '../domain/decision.ts';
+import { EFFECTS, LIMIT_EFFECTS, LIMIT_KINDS } from '../domain/decision.ts';
 import { TIERS } from '../domain/risk.ts';
 import { isInWindow, parseChangeWindow } from '../policy/change-window.ts';
+import { judgeLimit, type LimitFact } from '../policy/limits.ts';
 import type { PolicyBundle } from '../policy/policy-bundle.ts';
 import type { AutonomyThresholds } from '../trust/trust-settings.ts';
 import { decide } from './decide.ts';
@@ -102,6 +103,44 @@ const unit = fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }
 const high = fc.double({ min: 0.8, max: 1, noNaN: true });
 const low = fc.double({ min: 0, max: 0.3, noNaN: true });
 
+/** Limit facts of every kind, passed, exceeded and unknown, as the gateway would store them. */
+const limitFact: fc.Arbitrary<LimitFact> = fc
+  .record({
+    kind: fc.constantFrom(...LIMIT_KINDS),
+    effect: fc.constantFrom(...LIMIT_EFFECTS),
+    count: fc.integer({ min: 0, max: 12 }),
+    max: fc.integer({ min: 1, max: 10 }),
+    share: fc.double({ min: 0.01, max: 1, noNaN: true }),
+    total: fc.option(fc.integer({ min: 1, max: 20 }), { nil: null }),
+    unknown: fc.boolean(),
+  })
+  .map(({ kind, effect, count, max, share, total, unknown }) => {
+    const base = { limit: `l-${kind}`, file: 'policies/limits.yaml', kind, effect, reason: 'generated' };
+    const unread = unknown ? { unknown: true as const } : {};
+    switch (kind) {
+      case 'rate':
+        return { ...base, key: `l-${kind}|agent=a`, observed: count, max, window: 60_000, ...unread };
+      case 'in_flight':
+        return { ...base, key: `l-${kind}|agent=a`, observed: count, max, ...unread };
+      case 'targets':
+        return { ...base, key: null, observed: count, max };
+      default:
+        return {
+          ...base,
+          key: null,
+          observed: total === null ? 1 : Math.min(count, total) / total,
+          max: share,
+          service: 'api',
+          total,
+          touched: total === null ? count : Math.min(count, total),
+          ...(total === null ? { unknown: true as const } : {}),
+        };
+    }
+  });
+
+/** Mostly none, so that execute stays reachable; else any mix. */
+const limitFactsArb = mostly<readonly LimitFact[]>(fc.constant([]), fc.array(limitFact, { maxLength: 4 }));
+
 const facts: fc.Arbitrary<DecisionFacts> = fc
   .record({
     type: fc.constantFrom(...TYPES),
@@ -126,9 +165,10 @@ const facts: fc.Arbitrary<DecisionFacts> = fc
       max: new Date('2027-12-31T00:00:00Z'),
       noInvalidDate: true,
     }),
+    limits: limitFactsArb,
   })
-  .map((f) =>
-    factsOf({
+  .map((f) => ({
+    ...factsOf({
       request: {
         type: f.type,
         environment: f.environment,
@@ -155,7 +195,11 @@ const facts: fc.Arbitrary<DecisionFacts> = fc
       frozen: f.frozen,
       now: f.now.toISOString(),
     }),
-  );
+    limits: f.limits,
+  }));
+
+const exceeded = (f: DecisionFacts, effect?: LimitFact['effect']) =>
+  (f.limits ?? []).some((l) => judgeLimit(l).exceeded && (effect === undefined || l.effect === effect));
 
 describe('invariant 1: deny wins', () => {
   it('a matching deny rule always ends in deny, whatever else matches', () => {
@@ -167,6 +211,52 @@ describe('invariant 1: deny wins', () => {
       }),
       { numRuns: 150 },
     );
+  });
+
+  it('an exceeded deny limit always ends in deny, whatever the rules and the level', () => {
+    const deny: LimitFact = {
+      limit: 'blast-radius',
+      file: 'policies/limits.yaml',
+      kind: 'targets',
+      effect: 'deny',
+      reason: 'too many',
+      key: null,
+      observed: 11,
+      max: 10,
+    };
+    fc.assert(
+      fc.property(facts, bundle, fc.nat(), (f, b, at) => {
+        const others = f.limits ?? [];
+        const limits = [
+          ...others.slice(0, at % (others.length + 1)),
+          deny,
+          ...others.slice(at % (others.length + 1)),
+        ];
+        const decision = decide({ ...f, limits }, b);
+        assert.equal(decision.effect, 'deny');
+        assert.equal(decision.policyEffect, 'deny');
+      }),
+      RUNS,
+    );
+  });
+
+  it('an exceeded limit never executes; an exceeded deny limit always denies', () => {
+    let seen = 0;
+    fc.assert(
+      fc.property(facts, bundle, (f, b) => {
+        const decision = decide(f, b);
+        if (exceeded(f)) {
+          seen += 1;
+          assert.notEqual(decision.effect, 'execute');
+          assert.notEqual(decision.policyEffect, 'allow');
+        }
+        if (exceeded(f, 'deny')) assert.equal(decision.effect, 'deny');
+        const limitReasons = decision.reasons.filter((r) => r.kind === 'limit');
+        assert.equal(limitReasons.length, f.limits?.length ?? 0, 'one reason per limit fact');
+      }),
+      RUNS,
+    );
+    assert.ok(seen > 20, `only ${seen} generated cases exceeded a limit`);
   });
 
   it('a suspended agent is always denied', () => {
@@ -230,6 +320,7 @@ describe('invariant 3: nothing executes autonomously beyond what its level allow
         assert.ok(levelInForce >= 2, 'level 2 or 3');
         const t = levelInForce === 2 ? f.thresholds.conditional : f.thresholds.scoped;
         assert.equal(decision.policyEffect, 'allow');
+        assert.ok(!exceeded(f), 'within every limit');
         assert.ok(!f.agent.suspended && !f.frozen);
         assert.ok(
           f.action.tier === 'low' || f.action.tier === 'medium',

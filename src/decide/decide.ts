@@ -1,10 +1,17 @@
 /**
- * decide(facts, bundle) → decision: the pure heart of Airlock. Policy effects, then the agent's
- * state, then the level's caps; deny wins, and anything not clearly allowed goes to a human.
+ * decide(facts, bundle) → decision: the pure heart of Airlock. Policy effects and limits, then the
+ * agent's state, then the level's caps; deny wins, and anything not clearly allowed goes to a human.
  */
 
-import type { Decision, DecisionEffect, Reason } from '../domain/decision.ts';
+import {
+  type Decision,
+  type DecisionEffect,
+  type Effect,
+  type Reason,
+  strictestEffect,
+} from '../domain/decision.ts';
 import type { JsonObject } from '../domain/json.ts';
+import { judgeLimit, type LimitFact } from '../policy/limits.ts';
 import type { PolicyBundle, PolicyInput } from '../policy/policy-bundle.ts';
 import { evaluatePolicy } from '../policy/policy-evaluator.ts';
 import { checkCaps } from '../trust/level-caps.ts';
@@ -16,15 +23,18 @@ import { type DecisionFacts, effectiveLevel } from './facts.ts';
  * @example
  * const decision = decide(facts, bundle);
  * decision.effect;  // 'execute' | 'advise' | 'escalate' | 'deny'
- * decision.reasons; // every rule matched and every cap applied, passed or not
+ * decision.reasons; // every rule matched, every limit checked and every cap applied, passed or not
  */
 export function decide(facts: DecisionFacts, bundle: PolicyBundle): Decision {
   const level = effectiveLevel(facts);
   const policy = evaluatePolicy(bundle, policyInput(facts));
+  const limits = judgeLimits(facts.limits ?? []);
+  // An exceeded limit counts like a matching rule with its effect: deny > escalate > allow.
+  const policyEffect = limits.effect === null ? policy.effect : strictestEffect(policy.effect, limits.effect);
   const reasons: Reason[] = [];
   const finish = (effect: DecisionEffect): Decision => ({
     effect,
-    policyEffect: policy.effect,
+    policyEffect,
     reasons,
     trustLevel: level,
     policyVersion: bundle.hash,
@@ -34,8 +44,8 @@ export function decide(facts: DecisionFacts, bundle: PolicyBundle): Decision {
   if (facts.agent.suspended) {
     reasons.push({ kind: 'agent_suspended', message: `agent ${facts.agent.id} is suspended` });
   }
-  reasons.push(...policy.reasons);
-  if (facts.agent.suspended || policy.effect === 'deny') return finish('deny');
+  reasons.push(...policy.reasons, ...limits.reasons);
+  if (facts.agent.suspended || policyEffect === 'deny') return finish('deny');
 
   if (facts.revision !== undefined && level > 0) {
     const { of, by } = facts.revision;
@@ -55,7 +65,7 @@ export function decide(facts: DecisionFacts, bundle: PolicyBundle): Decision {
     reasons.push(cap('level_assisted', 'level 1 (assisted): every action needs a human approval'));
     return finish('escalate');
   }
-  if (policy.effect === 'escalate') return finish('escalate');
+  if (policyEffect === 'escalate') return finish('escalate');
 
   if (facts.frozen) {
     reasons.push({ kind: 'frozen', message: 'autonomous execution is frozen; a human must approve' });
@@ -75,6 +85,28 @@ export function decide(facts: DecisionFacts, bundle: PolicyBundle): Decision {
   reasons.push(...caps);
   const blocked = caps.some((c) => !c.passed);
   return finish(blocked ? 'escalate' : 'execute');
+}
+
+/** One reason per limit fact, passed or not, and the strictest effect of those exceeded (null: none). */
+function judgeLimits(facts: readonly LimitFact[]): { reasons: Reason[]; effect: Effect | null } {
+  const reasons: Reason[] = [];
+  let effect: Effect | null = null;
+  for (const fact of facts) {
+    const { exceeded, message } = judgeLimit(fact);
+    // Facts are stored data: anything but deny counts as escalate, never as allow.
+    const limitEffect = fact.effect === 'deny' ? 'deny' : 'escalate';
+    if (exceeded) effect = effect === null ? limitEffect : strictestEffect(effect, limitEffect);
+    reasons.push({
+      kind: 'limit',
+      limit: fact.limit,
+      file: fact.file,
+      limitKind: fact.kind,
+      effect: limitEffect,
+      passed: !exceeded,
+      message: exceeded ? `${message}: ${fact.reason}` : message,
+    });
+  }
+  return { reasons, effect };
 }
 
 function namedRoute(reasons: readonly Reason[]): string | null {

@@ -3,6 +3,7 @@
 import type { ActionRequest } from '../domain/action.ts';
 import type { TrustLevel } from '../domain/levels.ts';
 import type { RiskDomain, Tier } from '../domain/risk.ts';
+import type { LimitFact } from '../policy/limits.ts';
 import type { LevelThresholds } from '../trust/trust-settings.ts';
 
 export interface DecisionFacts {
@@ -36,6 +37,11 @@ export interface DecisionFacts {
   readonly thresholds: LevelThresholds;
   /** Set when a person proposed these params as a revision of another action. */
   readonly revision?: { readonly of: string; readonly by: string } | undefined;
+  /**
+   * The policy limits checked for this action, with what was counted (see policy/limits.ts).
+   * Absent in facts stored before limits existed.
+   */
+  readonly limits?: readonly LimitFact[] | undefined;
   /** Autonomous execution halted for this agent or globally. */
   readonly frozen: boolean;
   /** ISO 8601 time of the decision. */

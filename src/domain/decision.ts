@@ -30,6 +30,14 @@ export const CAP_CODES = [
 ] as const;
 export type CapCode = (typeof CAP_CODES)[number];
 
+/** What a limit in a policy file bounds: uses per window, targets per action, share of a service, changes in flight. */
+export const LIMIT_KINDS = ['rate', 'targets', 'fraction', 'in_flight'] as const;
+export type LimitKind = (typeof LIMIT_KINDS)[number];
+
+/** What an exceeded limit does; a limit only ever tightens a decision, so never `allow`. */
+export const LIMIT_EFFECTS = ['escalate', 'deny'] as const;
+export type LimitEffect = (typeof LIMIT_EFFECTS)[number];
+
 /** One reason a decision came out the way it did. */
 export type Reason =
   | {
@@ -55,6 +63,16 @@ export type Reason =
   /** A person proposed changed params for another action: this revision needs its own approval. */
   | { readonly kind: 'revision'; readonly of: string; readonly by: string; readonly message: string }
   | {
+      /** One check of a policy limit, passed or not; an exceeded one counts like a matching rule. */
+      readonly kind: 'limit';
+      readonly limit: string;
+      readonly file: string;
+      readonly limitKind: LimitKind;
+      readonly effect: LimitEffect;
+      readonly passed: boolean;
+      readonly message: string;
+    }
+  | {
       readonly kind: 'cap';
       readonly code: CapCode;
       readonly passed: boolean;
@@ -63,7 +81,10 @@ export type Reason =
 
 export interface Decision {
   readonly effect: DecisionEffect;
-  /** The combined effect of the policy bundle (before trust caps). */
+  /**
+   * The combined effect of the policy bundle before trust caps: its matching rules (or the
+   * default) and its exceeded limits, deny > escalate > allow.
+   */
   readonly policyEffect: Effect;
   readonly reasons: readonly Reason[];
   readonly trustLevel: TrustLevel;

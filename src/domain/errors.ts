@@ -16,6 +16,14 @@ export const ERROR_CODES = {
   already_voted: 409,
   /** A vote for a request hash that is not the action's: the approver saw something else. */
   request_changed: 409,
+  /** A permit that is not valid for this action (bad signature, another action, other params). */
+  permit_invalid: 403,
+  /** The permit's outcome was reported already: a permit is good for one report. */
+  permit_used: 409,
+  /** The permit expired before the outcome was reported; the action is `unknown`. */
+  permit_expired: 409,
+  /** The action is not in a state that allows this (e.g. an outcome for an action Airlock executes). */
+  invalid_state: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   validation_failed: 422,

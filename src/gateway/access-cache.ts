@@ -1,11 +1,11 @@
 /**
- * Credentials, agents and grants, cached until anything about them changes in any process: the
+ * Credentials, agents, grants and freezes, cached until anything about them changes in any process: the
  * store bumps an access version in the same transaction as every such change, and `refresh`
  * (one small query) drops the cache when the version moved. A revoked token, a suspended agent
  * or a demotion is therefore seen by the very next request, here or on another replica.
  */
 
-import type { AgentRecord, CredentialRecord, GrantRecord } from '../store/records.ts';
+import type { AgentRecord, CredentialRecord, FreezeRecord, GrantRecord } from '../store/records.ts';
 import type { StoreReader } from '../store/store.ts';
 
 const MAX_ENTRIES = 10_000;
@@ -16,6 +16,7 @@ export class AccessCache {
   readonly #credentials = new Map<string, CredentialRecord | null>();
   readonly #agents = new Map<string, AgentRecord | null>();
   readonly #grants = new Map<string, GrantRecord[]>();
+  #freezes: Promise<FreezeRecord[]> | null = null;
 
   constructor(store: StoreReader) {
     this.#store = store;
@@ -43,6 +44,7 @@ export class AccessCache {
       this.#credentials.clear();
       this.#agents.clear();
       this.#grants.clear();
+      this.#freezes = null;
       this.#version = version;
     }
   }
@@ -57,6 +59,18 @@ export class AccessCache {
 
   listGrants(agentId: string): Promise<GrantRecord[]> {
     return memo(this.#grants, agentId, () => this.#store.listGrants(agentId));
+  }
+
+  /** Freezes set from the command line or the API (they bump the access version too). */
+  listFreezes(): Promise<FreezeRecord[]> {
+    if (this.#freezes === null) {
+      const loading = this.#store.listFreezes();
+      this.#freezes = loading;
+      loading.catch(() => {
+        if (this.#freezes === loading) this.#freezes = null;
+      });
+    }
+    return this.#freezes;
   }
 }
 

@@ -5,7 +5,10 @@ import { AirlockError } from '../domain/errors.ts';
 import type { ActionFilter, ActionRecord, AuditRecord } from '../store/records.ts';
 import type { StoreReader } from '../store/store.ts';
 import type { ActionEvents } from './action-events.ts';
+import { type ActionView, actionView } from './action-view.ts';
+import type { ApprovalService } from './approval-service.ts';
 import type { Principal } from './auth.ts';
+import type { ExecutionService } from './execution-service.ts';
 
 /** Cross-process changes (another replica, the CLI) are noticed by polling at this pace. */
 const POLL_MS = 1_000;
@@ -13,10 +16,44 @@ const POLL_MS = 1_000;
 export class ActionQueries {
   readonly #store: StoreReader;
   readonly #events: ActionEvents;
+  readonly #approvals: ApprovalService;
+  readonly #executions: ExecutionService;
 
-  constructor(store: StoreReader, events: ActionEvents) {
+  constructor(
+    store: StoreReader,
+    events: ActionEvents,
+    approvals: ApprovalService,
+    executions: ExecutionService,
+  ) {
     this.#store = store;
     this.#events = events;
+    this.#approvals = approvals;
+    this.#executions = executions;
+  }
+
+  /**
+   * The whole view of one action: decision path, approval, execution; and, for the agent that
+   * proposed it, its permit while the permit is good.
+   */
+  async view(action: ActionRecord, principal: Principal | null): Promise<ActionView> {
+    const execution = await this.#store.getExecution(action.id);
+    const own = principal?.kind === 'agent' && principal.agent.id === action.agentId;
+    return actionView(action, await this.path(action.id), await this.#approvals.forAction(action.id), {
+      execution,
+      permit: own && execution !== null ? await this.#executions.permitFor(execution) : null,
+    });
+  }
+
+  /** Views of many actions for lists (without their paths or permits). */
+  async views(actions: readonly ActionRecord[]): Promise<ActionView[]> {
+    const approvals = await this.#approvals.forActions(actions);
+    const ids = actions.map((a) => a.id);
+    const executions = new Map(
+      (await this.#store.listExecutions({ actionIds: ids }, ids.length)).map((e) => [e.actionId, e]),
+    );
+    return actions.map((a) =>
+      actionView(a, undefined, approvals.get(a.id), { execution: executions.get(a.id) ?? null }),
+    );
   }
 
   /** An action the caller may see; another agent's action is "not found", not "forbidden". */

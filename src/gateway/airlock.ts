@@ -11,6 +11,7 @@ import type { Store } from '../store/store.ts';
 import { AccessCache } from './access-cache.ts';
 import { ActionEvents } from './action-events.ts';
 import { ActionQueries } from './action-queries.ts';
+import { Aftercare } from './aftercare.ts';
 import { AgentService } from './agent-service.ts';
 import { ApprovalService } from './approval-service.ts';
 import { ApprovalTimers } from './approval-timers.ts';
@@ -18,6 +19,9 @@ import { AuditService } from './audit-service.ts';
 import { AuditTail } from './audit-tail.ts';
 import { authenticate, type Principal } from './auth.ts';
 import { type Clock, systemClock } from './clock.ts';
+import { ExecutionService } from './execution-service.ts';
+import { ExecutionTimers } from './execution-timers.ts';
+import { FreezeService } from './freeze-service.ts';
 import { GroupCommitter } from './group-commit.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { Metrics } from './metrics.ts';
@@ -33,6 +37,13 @@ export interface AirlockOptions {
   /** Overrides the config's log level. */
   readonly logLevel?: string;
   readonly logDestination?: DestinationStream;
+  /**
+   * Execute cleared actions in this process (default true). The CLI says false: what people
+   * approve there, the server claims and runs within a second.
+   */
+  readonly executes?: boolean;
+  /** Where executors read `env.*` and `secret.*` (default: process.env). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface Airlock {
@@ -50,6 +61,8 @@ export interface Airlock {
   readonly proposals: ProposalService;
   readonly approvals: ApprovalService;
   readonly timers: ApprovalTimers;
+  readonly executions: ExecutionService;
+  readonly freezes: FreezeService;
   readonly actions: ActionQueries;
   /** Follows the audit chain for server-sent events. */
   readonly tail: AuditTail;
@@ -59,7 +72,8 @@ export interface Airlock {
   recordPolicyInForce(trigger: ReloadTrigger | 'startup'): Promise<void>;
   /**
    * Start the background work of a server: resolve overdue approvals (before anything else),
-   * then watch deadlines and deliver webhooks. CLI verbs do not start it.
+   * recover executions a crash interrupted, then watch deadlines and permits and deliver
+   * webhooks. CLI verbs do not start it.
    */
   startBackground(): Promise<void>;
   close(): Promise<void>;
@@ -69,7 +83,8 @@ const SYSTEM: Actor = { kind: 'system', id: 'airlock' };
 
 /** Load and validate the whole project, open the store, and wire the services. Throws ProblemsError on bad files. */
 export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
-  const loaded = await loadProject(options.configPath);
+  const env = options.env ?? process.env;
+  const loaded = await loadProject(options.configPath, env);
   if (!loaded.ok)
     throw new ProblemsError(`${options.configPath}: the project does not load`, loaded.problems);
   const initial = loaded.value;
@@ -115,6 +130,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
   const holder = new ProjectHolder(initial, {
     logger,
     metrics,
+    env,
     onActivated: (project, _previous, trigger) => recordPolicy(project, trigger),
   });
   const project = () => holder.current;
@@ -127,6 +143,23 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
     auditClock: clock,
   });
   const onNotify = () => notifier.kick();
+  const executes = options.executes ?? true;
+
+  const freezes = new FreezeService(store, access, clock, () => project().config.freezes);
+  const aftercare = new Aftercare({ store, clock, project, events, metrics, logger, env, onNotify });
+  const executions = new ExecutionService({
+    store,
+    clock,
+    project,
+    freezes,
+    aftercare,
+    events,
+    metrics,
+    logger,
+    env,
+    onNotify,
+  });
+  const executionTimers = new ExecutionTimers(executions, logger);
 
   const proposals = new ProposalService({
     store,
@@ -137,8 +170,8 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
     events,
     metrics,
     logger,
-    // The kill switch (POST /v1/freeze) arrives with execution; until then nothing is frozen.
-    frozen: () => false,
+    freezes,
+    onCleared: (actionId) => (executes ? executions.cleared(actionId) : Promise.resolve(null)),
     onNotify,
   });
   const approvals = new ApprovalService({
@@ -150,6 +183,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
     metrics,
     logger,
     onNotify,
+    onApproved: (actionId) => (executes ? executions.cleared(actionId) : Promise.resolve(null)),
   });
   const timers = new ApprovalTimers(approvals, clock, logger);
   let background = false;
@@ -174,7 +208,9 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
     proposals,
     approvals,
     timers,
-    actions: new ActionQueries(store, events),
+    executions,
+    freezes,
+    actions: new ActionQueries(store, events, approvals, executions),
     tail: new AuditTail(store, events, logger),
     project,
     async authenticate(authorization) {
@@ -185,14 +221,18 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
     async startBackground() {
       background = true;
       await timers.start();
+      await executions.recover();
+      executionTimers.start();
       notifier.start();
     },
     async close() {
       holder.unwatch();
       if (background) {
         await timers.stop();
+        await executionTimers.stop();
         await notifier.stop();
       }
+      await executions.close();
       await committer.drain();
       await store.close();
     },

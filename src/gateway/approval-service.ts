@@ -42,6 +42,8 @@ export interface ApprovalDeps {
   readonly logger: Logger;
   /** New webhook messages are waiting in the outbox. */
   readonly onNotify: () => void;
+  /** People approved an action: claim and start its execution. */
+  readonly onApproved: (actionId: string) => Promise<unknown>;
 }
 
 export interface RevisionInput {
@@ -128,7 +130,18 @@ export class ApprovalService {
         refusal: null,
       };
     });
-    return this.#finish(applied).approval;
+    const approval = this.#finish(applied).approval;
+    if (approval.status === 'approved') {
+      try {
+        await this.#deps.onApproved(approval.actionId);
+      } catch (error) {
+        this.#deps.logger.error(
+          { event: 'execution.claim_failed', action: approval.actionId, err: error },
+          `claiming ${approval.actionId} for execution failed; it starts on the next start-up`,
+        );
+      }
+    }
+    return approval;
   }
 
   /**

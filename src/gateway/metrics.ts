@@ -101,6 +101,41 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly executions = new Counter({
+    name: 'airlock_executions_total',
+    help: 'Executions finished, by mode (gateway, agent) and outcome (succeeded, failed, unknown)',
+    labelNames: ['mode', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly executionSeconds = new Histogram({
+    name: 'airlock_execution_seconds',
+    help: 'Time the gateway spent running executors, retries included',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+
+  readonly permits = new Counter({
+    name: 'airlock_permits_total',
+    help: 'Permits for agent-executed actions, by event (issued, expired)',
+    labelNames: ['event'] as const,
+    registers: [this.registry],
+  });
+
+  readonly verifications = new Counter({
+    name: 'airlock_verifications_total',
+    help: 'Verifications finished, by result (passed, failed)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly rollbacks = new Counter({
+    name: 'airlock_rollbacks_total',
+    help: 'Rollbacks run, by outcome',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
   setBundle(hash: string): void {
     this.bundle.reset();
     this.bundle.set({ hash }, 1);

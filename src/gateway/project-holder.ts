@@ -21,6 +21,8 @@ export interface ProjectHolderDeps {
   readonly metrics: Metrics;
   /** Called after a new snapshot is in force (e.g. to audit a new policy bundle). */
   readonly onActivated: (project: Project, previous: Project, trigger: ReloadTrigger) => Promise<void>;
+  /** Environment variables the project reads (executors' secrets, webhooks' keys). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 const RESTART_ONLY = ['server', 'storage'] as const;
@@ -61,7 +63,7 @@ export class ProjectHolder {
 
   async #reloadOnce(trigger: ReloadTrigger): Promise<ReloadResult> {
     const { logger, metrics } = this.#deps;
-    const result = await loadProject(this.#current.configPath);
+    const result = await loadProject(this.#current.configPath, this.#deps.env);
     if (!result.ok) {
       metrics.reloads.inc({ result: 'error' });
       logger.error(

@@ -13,16 +13,20 @@ import type { Decision, DecisionEffect } from '../domain/decision.ts';
 import { AirlockError, type ErrorDetail } from '../domain/errors.ts';
 import type { JsonObject } from '../domain/json.ts';
 import { parseProposal } from '../domain/proposal-schema.ts';
+import { type CounterQuery, limitCounters, limitFacts } from '../policy/limits.ts';
 import type { Project } from '../project/project-loader.ts';
 import type { EnvironmentSpec } from '../project/project-schema.ts';
 import type { ActionRecord, AgentRecord, Approval, AuditRef } from '../store/records.ts';
-import type { Store } from '../store/store.ts';
+import type { Store, StoreReader } from '../store/store.ts';
+import { applyWriteOps, type WriteOp } from '../store/write-ops.ts';
 import { formatScope, resolveLevel } from '../trust/scope.ts';
 import { ceilingFor } from '../trust/trust-settings.ts';
 import type { AccessCache } from './access-cache.ts';
 import type { ActionEvents } from './action-events.ts';
-import { openingFor } from './approval-records.ts';
+import { type Opening, openingFor } from './approval-records.ts';
 import type { Clock } from './clock.ts';
+import { limitKeys, type PermitGrant } from './execution-service.ts';
+import type { FreezeService } from './freeze-service.ts';
 import type { GroupCommitter } from './group-commit.ts';
 import { newId } from './ids.ts';
 import type { Logger } from './logger.ts';
@@ -43,6 +47,8 @@ export interface ProposalOutcome {
   readonly replayed: boolean;
   /** The approval the action opened, if it escalated. */
   readonly approval: Approval | null;
+  /** For an agent-executed type cleared at once: the single-use permit to execute it. */
+  readonly permit: PermitGrant | null;
 }
 
 export interface ProposalDeps {
@@ -55,8 +61,10 @@ export interface ProposalDeps {
   readonly events: ActionEvents;
   readonly metrics: Metrics;
   readonly logger: Logger;
-  /** Is autonomous execution frozen for this agent? (The kill switch comes with execution.) */
-  readonly frozen: (agentId: string) => boolean;
+  /** The kill switch: is autonomous execution halted for this agent here and now? */
+  readonly freezes: Pick<FreezeService, 'check'>;
+  /** An action was cleared for execution: claim and start it (answers a permit for agent-executed types). */
+  readonly onCleared: (actionId: string) => Promise<PermitGrant | null>;
   /** New webhook messages are waiting in the outbox. */
   readonly onNotify: () => void;
 }
@@ -101,20 +109,25 @@ export class ProposalService {
     }
 
     const now = clock.now();
-    const { action } = await this.assess(agent, request, entry, environment, project, now, {
-      requestHash,
-      idempotencyKey,
-    });
-    const opening =
-      action.decision.effect === 'escalate' ? openingFor(action, agent.owner, project.routing, now) : null;
-
-    const written = await this.#deps.committer.run({
-      kind: 'propose',
-      action,
-      approval: opening?.approval,
-      events: opening?.events,
-      outbox: opening?.outbox,
-    });
+    const facts = await this.#gatherFacts(agent, request, entry, environment, project, now);
+    const counters = limitCounters(project.bundle, request, agent.id);
+    const extra = { requestHash, idempotencyKey };
+    const { action, opening, written } =
+      counters.length === 0
+        ? await this.#commit(this.#record(facts, new Map(), project, now, extra), agent, project, now)
+        : // Counted, decided and written in one transaction: parallel proposals against a limit
+          // are serialised by the database, so a limit of N lets exactly N through.
+          await store.write(async (tx) => {
+            const counts = await countLimits(tx, counters, now);
+            const action = this.#record(facts, counts, project, now, extra);
+            const opening = this.#opening(action, agent, project, now);
+            const [written] = await applyWriteOps(tx, [proposeOp(action, opening)]);
+            if (written?.kind === 'appended' && action.status === 'approved')
+              await tx.recordUsage(
+                limitKeys(action).map((key) => ({ key, actionId: action.id, at: action.createdAt })),
+              );
+            return { action, opening, written: written ?? { kind: 'duplicate' as const } };
+          });
     const decision = action.decision;
 
     if (written.kind === 'duplicate') {
@@ -137,7 +150,21 @@ export class ProposalService {
       seq: written.records.at(-1)?.seq ?? 0,
     });
     this.#log(action, decision);
-    return { action, path: written.records, replayed: false, approval: opening?.approval ?? null };
+    const permit = action.status === 'approved' ? await this.#clear(action) : null;
+    return { action, path: written.records, replayed: false, approval: opening?.approval ?? null, permit };
+  }
+
+  /** Start what was cleared; the decision stands even if this fails (start-up recovery picks it up). */
+  async #clear(action: ActionRecord): Promise<PermitGrant | null> {
+    try {
+      return await this.#deps.onCleared(action.id);
+    } catch (error) {
+      this.#deps.logger.error(
+        { event: 'execution.claim_failed', action: action.id, err: error },
+        `claiming ${action.id} for execution failed; it starts on the next start-up`,
+      );
+      return null;
+    }
   }
 
   /**
@@ -173,12 +200,28 @@ export class ProposalService {
   ): Promise<{ action: ActionRecord; facts: DecisionFacts }> {
     const base = await this.#gatherFacts(agent, request, entry, environment, project, now);
     const facts: DecisionFacts = extra.revision === undefined ? base : { ...base, revision: extra.revision };
+    const counts = await countLimits(this.#deps.store, limitCounters(project.bundle, request, agent.id), now);
+    const action = this.#record(facts, counts, project, now, extra);
+    return { action, facts: action.facts as unknown as DecisionFacts };
+  }
+
+  /** Decide on the facts with the limits' counts (pure apart from metrics): the action to record. */
+  #record(
+    base: DecisionFacts,
+    counts: ReadonlyMap<string, number>,
+    project: Project,
+    now: Date,
+    extra: { requestHash: string; idempotencyKey: string | null },
+  ): ActionRecord {
+    const { request } = base;
+    const limits = limitFacts(project.bundle, request, base.agent.id, counts, project.inventory);
+    const facts: DecisionFacts = limits.length === 0 ? base : { ...base, limits };
     const started = performance.now();
     const decision = decide(facts, project.bundle);
     this.#deps.metrics.decideSeconds.observe((performance.now() - started) / 1000);
-    const action: ActionRecord = {
+    return {
       id: newId('act', now),
-      agentId: agent.id,
+      agentId: base.agent.id,
       type: request.type,
       environment: request.environment,
       status: STATUS_OF[decision.effect],
@@ -191,7 +234,19 @@ export class ProposalService {
       createdAt: facts.now,
       updatedAt: facts.now,
     };
-    return { action, facts };
+  }
+
+  #opening(action: ActionRecord, agent: AgentRecord, project: Project, now: Date) {
+    return action.decision.effect === 'escalate'
+      ? openingFor(action, agent.owner, project.routing, now)
+      : null;
+  }
+
+  /** The hot path: the decided action (and the approval it opens) through the group committer. */
+  async #commit(action: ActionRecord, agent: AgentRecord, project: Project, now: Date) {
+    const opening = this.#opening(action, agent, project, now);
+    const written = await this.#deps.committer.run(proposeOp(action, opening));
+    return { action, opening, written };
   }
 
   /** Everything decide() reads, as it is now; stored with the decision for explain and replay. */
@@ -233,7 +288,7 @@ export class ProposalService {
             : formatScope(resolved.grant.typePattern, resolved.grant.environment),
       },
       thresholds: project.config.trust.levels,
-      frozen: this.#deps.frozen(agent.id),
+      frozen: (await this.#deps.freezes.check(agent.id, environment.name, now)) !== null,
       now: now.toISOString(),
     };
   }
@@ -246,6 +301,7 @@ export class ProposalService {
       path: await store.auditForSubject(action.id),
       replayed: true,
       approval: await store.getApprovalForAction(action.id),
+      permit: null,
     };
   }
 
@@ -297,6 +353,35 @@ export class ProposalService {
       `${action.agentId} ${action.type}@${action.environment}: ${decision.effect}`,
     );
   }
+}
+
+function proposeOp(action: ActionRecord, opening: Opening | null): WriteOp {
+  return {
+    kind: 'propose',
+    action,
+    approval: opening?.approval,
+    events: opening?.events,
+    outbox: opening?.outbox,
+  };
+}
+
+/** Read every counter the limits need; one that cannot be read is left out (the limit then fails closed). */
+async function countLimits(
+  store: StoreReader,
+  counters: readonly CounterQuery[],
+  now: Date,
+): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const counter of counters) {
+    if (counts.has(counter.key)) continue;
+    counts.set(
+      counter.key,
+      counter.kind === 'rate'
+        ? await store.countUsage(counter.key, new Date(now.getTime() - (counter.since ?? 0)).toISOString())
+        : await store.countInFlight(counter.key),
+    );
+  }
+  return counts;
 }
 
 function sameRequestOrConflict(earlier: ActionRecord, requestHash: string): ActionRecord {

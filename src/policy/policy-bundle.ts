@@ -1,9 +1,10 @@
-/** A compiled policy bundle: rules ready to evaluate, identified by the hash of their files. */
+/** A compiled policy bundle: rules ready to evaluate and limits ready to count, identified by the hash of their files. */
 
-import type { Effect } from '../domain/decision.ts';
+import type { Effect, LimitEffect } from '../domain/decision.ts';
 import type { JsonObject } from '../domain/json.ts';
 import type { TrustLevel } from '../domain/levels.ts';
 import type { Glob } from './glob.ts';
+import type { LimitDimension } from './limit-schema.ts';
 
 /** What a rule's CEL condition sees. */
 export interface PolicyInput {
@@ -39,6 +40,31 @@ export interface CompiledRule {
   readonly condition: Condition | null;
 }
 
+/** What a limit bounds, with its numbers in the units the checks use (windows in ms, shares 0..1). */
+export type LimitCheck =
+  | {
+      readonly kind: 'rate';
+      readonly count: number;
+      readonly window: number;
+      readonly by: readonly LimitDimension[];
+    }
+  | { readonly kind: 'in_flight'; readonly max: number; readonly by: readonly LimitDimension[] }
+  | { readonly kind: 'targets'; readonly max: number }
+  | { readonly kind: 'fraction'; readonly max: number };
+
+export interface CompiledLimit {
+  readonly name: string;
+  readonly file: string;
+  readonly line: number;
+  readonly effect: LimitEffect;
+  readonly reason: string;
+  /** null: every action type. */
+  readonly types: readonly Glob[] | null;
+  /** null: every environment. */
+  readonly environments: ReadonlySet<string> | null;
+  readonly check: LimitCheck;
+}
+
 export interface PolicyFile {
   /** Path relative to the project directory. */
   readonly path: string;
@@ -50,5 +76,6 @@ export interface PolicyBundle {
   readonly hash: string;
   readonly defaultEffect: Effect;
   readonly rules: readonly CompiledRule[];
+  readonly limits: readonly CompiledLimit[];
   readonly files: readonly PolicyFile[];
 }

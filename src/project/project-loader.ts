@@ -17,6 +17,7 @@ import { parseStorageUrl } from '../store/open-store.ts';
 import { expandPaths, readYaml } from './project-files.ts';
 import {
   type EnvironmentSpec,
+  inventoryFileSchema,
   type Person,
   type ProjectConfig,
   peopleFileSchema,
@@ -33,6 +34,8 @@ export interface Project {
   readonly people: ReadonlyMap<string, Person>;
   readonly routing: Routing;
   readonly environments: ReadonlyMap<string, EnvironmentSpec>;
+  /** Instances per service, from the inventory file (empty without one). */
+  readonly inventory: ReadonlyMap<string, number>;
   /** The storage URL with relative paths resolved against the project directory. */
   readonly storageUrl: string;
   /** Files and directories whose change should trigger a reload. */
@@ -56,10 +59,26 @@ export async function loadProject(
   const config = decoded.value;
 
   const environments = checkEnvironments(source, config, problems);
+  config.freezes.forEach((freeze, index) => {
+    freeze.environments?.forEach((name, i) => {
+      if (!environments.has(name))
+        problems.push(source.problem(['freezes', index, 'environments', i], `unknown environment "${name}"`));
+    });
+  });
+  const inventorySource =
+    config.inventory === undefined ? null : await readYaml(path.resolve(dir, config.inventory), problems);
+  const inventory = new Map<string, number>();
+  if (inventorySource !== null) {
+    const decodedInventory = inventorySource.decode(inventoryFileSchema);
+    if (decodedInventory.ok) {
+      for (const [name, service] of Object.entries(decodedInventory.value.services))
+        inventory.set(name, service.instances);
+    } else problems.push(...decodedInventory.problems);
+  }
 
   const catalogFiles = await expandPaths(dir, config.catalog, { source, path: ['catalog'] }, problems);
   const catalogSources = await readAll(catalogFiles, problems);
-  const catalog = compileCatalog(catalogSources);
+  const catalog = compileCatalog(catalogSources, env);
   if (!catalog.ok) problems.push(...catalog.problems);
 
   const peopleSource =
@@ -98,6 +117,7 @@ export async function loadProject(
     people,
     routing,
     environments,
+    inventory,
     storageUrl: resolveStorageUrl(dir, config.storage.url),
     watchPaths: [
       configPath,
@@ -105,6 +125,7 @@ export async function loadProject(
       ...config.policies.map((p) => path.resolve(dir, p)),
       ...(config.people === undefined ? [] : [path.resolve(dir, config.people)]),
       ...(config.routes === undefined ? [] : [path.resolve(dir, config.routes)]),
+      ...(config.inventory === undefined ? [] : [path.resolve(dir, config.inventory)]),
     ],
     fingerprint: fingerprint([
       source,
@@ -112,6 +133,7 @@ export async function loadProject(
       ...policySources,
       ...(peopleSource === null ? [] : [peopleSource]),
       ...(routesSource === null ? [] : [routesSource]),
+      ...(inventorySource === null ? [] : [inventorySource]),
     ]),
   });
 }

@@ -1,6 +1,7 @@
 /** The shape of `airlock.yaml`, the one project file that points to everything else. */
 
 import { z } from 'zod';
+import { durationSchema } from '../config/durations.ts';
 import { EFFECTS } from '../domain/decision.ts';
 import { trustSettingsSchema } from '../trust/trust-settings.ts';
 
@@ -13,6 +14,21 @@ export const environmentSchema = z.strictObject({
   production: z.boolean().default(false),
   /** Local-time windows in which level-3 agents may act alone, e.g. "Mon-Fri 09:00-17:00 Europe/Berlin". */
   changeWindows: z.array(z.string()).default([]),
+});
+
+export const freezeSchema = z
+  .strictObject({
+    from: z.iso.datetime({ offset: true }),
+    to: z.iso.datetime({ offset: true }),
+    environments: z.array(z.string().min(1)).min(1).optional(),
+    reason: z.string().min(1, 'say why: the reason is shown in every decision it changes'),
+  })
+  .refine((f) => Date.parse(f.from) < Date.parse(f.to), { message: 'a freeze must end after it starts' });
+
+export type FreezeSpec = z.output<typeof freezeSchema>;
+
+export const inventoryFileSchema = z.strictObject({
+  services: z.record(z.string().min(1), z.strictObject({ instances: z.number().int().min(1) })),
 });
 
 export const projectSchema = z.strictObject({
@@ -50,6 +66,17 @@ export const projectSchema = z.strictObject({
       watch: z.boolean().default(true),
     })
     .default({ defaultEffect: 'escalate', watch: true }),
+  /** The Prometheus server that `prometheus` verification checks query. */
+  prometheus: z
+    .strictObject({
+      url: z.url({ protocol: /^https?$/ }),
+      timeout: durationSchema.default(5_000),
+    })
+    .optional(),
+  /** Calendar freezes: no autonomous execution from `from` to `to` in these environments (default all). */
+  freezes: z.array(freezeSchema).default([]),
+  /** Services and how many instances each runs, for blast-radius limits (`fraction`). */
+  inventory: z.string().min(1).optional(),
   trust: trustSettingsSchema.default(trustSettingsSchema.parse({})),
   log: z
     .strictObject({

@@ -2,6 +2,7 @@
 
 import type { Kysely, Transaction } from 'kysely';
 import { chainEvents } from '../audit/audit-event.ts';
+import * as exec from './execution-queries.ts';
 import { HotQueries, INSERT_BATCH } from './hot-queries.ts';
 import type {
   ActionRecord,
@@ -10,7 +11,10 @@ import type {
   AuditRecord,
   ChainHead,
   CredentialRecord,
+  ExecutionRecord,
+  FreezeRecord,
   GrantRecord,
+  LimitUsage,
   NewAuditEvent,
   OutboxRecord,
 } from './records.ts';
@@ -214,6 +218,32 @@ class Writes extends Reads implements StoreTx {
   async enqueue(messages: readonly OutboxRecord[]): Promise<void> {
     if (messages.length === 0) return;
     await this.#tx.insertInto('outbox').values(messages.map(outboxRow)).execute();
+  }
+
+  insertExecution(execution: ExecutionRecord): Promise<boolean> {
+    return exec.insertExecution(this.#tx, execution);
+  }
+
+  saveExecution(next: ExecutionRecord, expectedVersion: number): Promise<boolean> {
+    return exec.saveExecution(this.#tx, next, expectedVersion);
+  }
+
+  recordUsage(usage: readonly LimitUsage[]): Promise<void> {
+    return exec.recordUsage(this.#tx, usage);
+  }
+
+  async putFreeze(freeze: FreezeRecord): Promise<void> {
+    await this.#accessChanged();
+    await exec.putFreeze(this.#tx, freeze);
+  }
+
+  async deleteFreeze(scope: string): Promise<boolean> {
+    await this.#accessChanged();
+    return exec.deleteFreeze(this.#tx, scope);
+  }
+
+  putSettingIfAbsent(key: string, value: string): Promise<void> {
+    return exec.putSettingIfAbsent(this.#tx, key, value);
   }
 
   async updateDelivery(

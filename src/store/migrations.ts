@@ -179,10 +179,64 @@ const approvals: Migration = {
   },
 };
 
+const execution: Migration = {
+  async up(db: Kysely<unknown>) {
+    // One row per action that was cleared: inserting it is the claim, so an action runs at most once.
+    await db.schema
+      .createTable('executions')
+      .addColumn('action_id', 'text', (c) => c.primaryKey())
+      .addColumn('mode', 'text', (c) => c.notNull())
+      .addColumn('phase', 'text', (c) => c.notNull())
+      .addColumn('deadline', 'text')
+      .addColumn('attempts', 'integer', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('version', 'integer', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('executions_open')
+      .on('executions')
+      .columns(['phase', 'deadline'])
+      .where(sql.ref('phase'), '!=', 'done')
+      .execute();
+
+    // Each cleared action leaves one row per limit counter it counts against.
+    await db.schema
+      .createTable('limit_usage')
+      .addColumn('key', 'text', (c) => c.notNull())
+      .addColumn('action_id', 'text', (c) => c.notNull())
+      .addColumn('at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('limit_usage_pk', ['key', 'action_id'])
+      .execute();
+    await db.schema.createIndex('limit_usage_window').on('limit_usage').columns(['key', 'at']).execute();
+
+    // The kill switch: '*' halts every agent, an agent id halts one.
+    await db.schema
+      .createTable('freezes')
+      .addColumn('scope', 'text', (c) => c.primaryKey())
+      .addColumn('reason', 'text', (c) => c.notNull())
+      .addColumn('frozen_by', 'text', (c) => c.notNull())
+      .addColumn('frozen_at', 'text', (c) => c.notNull())
+      .execute();
+
+    // Server-side secrets every replica shares, e.g. the key that signs permits.
+    await db.schema
+      .createTable('settings')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
 export function migrationProvider(kind: DialectKind): MigrationProvider {
   return {
     async getMigrations() {
-      return { '0001_initial': initial(kind), '0002_approvals': approvals };
+      return {
+        '0001_initial': initial(kind),
+        '0002_approvals': approvals,
+        '0003_execution': execution,
+      };
     },
   };
 }

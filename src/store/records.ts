@@ -94,3 +94,38 @@ export interface ChainHead {
   readonly seq: number;
   readonly hash: string;
 }
+
+export const EXECUTION_PHASES = ['permitted', 'executing', 'verifying', 'rolling_back', 'done'] as const;
+export type ExecutionPhase = (typeof EXECUTION_PHASES)[number];
+
+/** The execution of one cleared action; its row is the claim that makes it run at most once. */
+export interface ExecutionRecord {
+  readonly actionId: string;
+  /** gateway: Airlock runs the executor; agent: the agent runs it under a permit. */
+  readonly mode: 'gateway' | 'agent';
+  readonly phase: ExecutionPhase;
+  /** Permit expiry (permitted) or the end of the verification window (verifying). */
+  readonly deadline: string | null;
+  readonly attempts: number;
+  /** What happened so far, for views. */
+  readonly state: JsonObject;
+  /** Bumped by every change; a change applies only to the version it read. */
+  readonly version: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** Autonomous execution halted: for every agent (`scope` '*') or for one (`scope` its id). */
+export interface FreezeRecord {
+  readonly scope: string;
+  readonly reason: string;
+  readonly frozenBy: string;
+  readonly frozenAt: string;
+}
+
+/** One use of a limit counter by one cleared action. */
+export interface LimitUsage {
+  readonly key: string;
+  readonly actionId: string;
+  readonly at: string;
+}

@@ -99,6 +99,38 @@ export interface OutboxTable {
   updated_at: string;
 }
 
+export interface ExecutionsTable {
+  action_id: string;
+  mode: string;
+  phase: string;
+  /** Permit expiry (phase permitted) or the end of the verification window (phase verifying). */
+  deadline: string | null;
+  attempts: number;
+  /** JSON: what happened so far, for views (permit, outcome, verification samples, rollback). */
+  state: string;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface LimitUsageTable {
+  key: string;
+  action_id: string;
+  at: string;
+}
+
+export interface FreezesTable {
+  scope: string;
+  reason: string;
+  frozen_by: string;
+  frozen_at: string;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
 export interface MetaTable {
   key: string;
   value: number;
@@ -114,4 +146,8 @@ export interface Database {
   approval_votes: ApprovalVotesTable;
   outbox: OutboxTable;
   meta: MetaTable;
+  executions: ExecutionsTable;
+  limit_usage: LimitUsageTable;
+  freezes: FreezesTable;
+  settings: SettingsTable;
 }

@@ -2,6 +2,7 @@
 
 import type { Kysely, Selectable } from 'kysely';
 import { actionFromLog, DECIDED, PROPOSED } from './action-log.ts';
+import * as exec from './execution-queries.ts';
 import type { HotQueries } from './hot-queries.ts';
 import type { PreparedQuery } from './prepared-query.ts';
 import type {
@@ -13,6 +14,9 @@ import type {
   AuditRecord,
   ChainHead,
   CredentialRecord,
+  ExecutionPhase,
+  ExecutionRecord,
+  FreezeRecord,
   GrantRecord,
   OutboxRecord,
 } from './records.ts';
@@ -215,6 +219,41 @@ export class Reads implements StoreReader {
       .orderBy('id')
       .execute();
     return rows.map(toOutbox);
+  }
+
+  getExecution(actionId: string): Promise<ExecutionRecord | null> {
+    return exec.getExecution(this.db, actionId);
+  }
+
+  listExecutions(
+    filter: { readonly phases?: readonly ExecutionPhase[]; readonly actionIds?: readonly string[] },
+    limit: number,
+  ): Promise<ExecutionRecord[]> {
+    return exec.listExecutions(this.db, filter, limit);
+  }
+
+  dueExecutions(phase: ExecutionPhase, now: string, limit: number): Promise<string[]> {
+    return exec.dueExecutions(this.db, phase, now, limit);
+  }
+
+  unclaimedActions(limit: number): Promise<string[]> {
+    return exec.unclaimedActions(this.db, limit);
+  }
+
+  countUsage(key: string, since: string): Promise<number> {
+    return exec.countUsage(this.db, key, since);
+  }
+
+  countInFlight(key: string): Promise<number> {
+    return exec.countInFlight(this.db, key);
+  }
+
+  listFreezes(): Promise<FreezeRecord[]> {
+    return exec.listFreezes(this.db);
+  }
+
+  getSetting(key: string): Promise<string | null> {
+    return exec.getSetting(this.db, key);
   }
 
   async #withVotes(rows: readonly Selectable<ApprovalsTable>[]): Promise<Approval[]> {

@@ -9,7 +9,11 @@ import type {
   AuditRecord,
   ChainHead,
   CredentialRecord,
+  ExecutionPhase,
+  ExecutionRecord,
+  FreezeRecord,
   GrantRecord,
+  LimitUsage,
   NewAuditEvent,
   OutboxRecord,
 } from './records.ts';
@@ -41,6 +45,22 @@ export interface StoreReader {
   dueDeliveries(now: string, limit: number): Promise<OutboxRecord[]>;
   /** Every webhook message about one action, oldest first. */
   listDeliveries(subject: string): Promise<OutboxRecord[]>;
+  getExecution(actionId: string): Promise<ExecutionRecord | null>;
+  /** Oldest first. */
+  listExecutions(
+    filter: { readonly phases?: readonly ExecutionPhase[]; readonly actionIds?: readonly string[] },
+    limit: number,
+  ): Promise<ExecutionRecord[]>;
+  /** Action ids in `phase` whose deadline is at or before `now`, earliest first. */
+  dueExecutions(phase: ExecutionPhase, now: string, limit: number): Promise<string[]>;
+  /** Approved actions with no execution claimed yet, oldest first. */
+  unclaimedActions(limit: number): Promise<string[]>;
+  /** Uses of a limit counter after `since`. */
+  countUsage(key: string, since: string): Promise<number>;
+  /** Uses of a limit counter whose action is still in flight (approved, executing, verifying). */
+  countInFlight(key: string): Promise<number>;
+  listFreezes(): Promise<FreezeRecord[]>;
+  getSetting(key: string): Promise<string | null>;
 }
 
 /** Everything a write transaction may do; it holds the audit chain until it commits. */
@@ -71,6 +91,17 @@ export interface StoreTx extends StoreReader {
    */
   saveApproval(next: Approval, previous: Approval, at: string): Promise<boolean>;
   enqueue(messages: readonly OutboxRecord[]): Promise<void>;
+  /** Claim an action's execution; false when it was claimed before (it must not run again). */
+  insertExecution(execution: ExecutionRecord): Promise<boolean>;
+  /** Store `next` only if the row is still at `expectedVersion`; false otherwise. */
+  saveExecution(next: ExecutionRecord, expectedVersion: number): Promise<boolean>;
+  recordUsage(usage: readonly LimitUsage[]): Promise<void>;
+  /** Freeze (or re-freeze with a new reason); bumps the access version so every process sees it. */
+  putFreeze(freeze: FreezeRecord): Promise<void>;
+  /** Lift a freeze; false when there was none. */
+  deleteFreeze(scope: string): Promise<boolean>;
+  /** Keep the first value written for `key`. */
+  putSettingIfAbsent(key: string, value: string): Promise<void>;
   /** Update a message only if it is still at `expectedAttempts` attempts; false otherwise. */
   updateDelivery(
     id: string,

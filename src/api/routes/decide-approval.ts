@@ -4,9 +4,8 @@
  */
 
 import type { Target } from '../../domain/action.ts';
-import { actionView } from '../../gateway/action-view.ts';
 import { approvalSummary } from '../../gateway/approval-view.ts';
-import { param, parseInput, personOf, type Route } from '../route.ts';
+import { param, parseInput, personOf, principalOf, type Route } from '../route.ts';
 import { decisionBodySchema, decisionResultSchema, errorSchema } from '../schemas.ts';
 
 export const decideApprovalRoute: Route = {
@@ -48,10 +47,9 @@ export const decideApprovalRoute: Route = {
         targets: body.targets as Target[] | undefined,
         comment: body.comment,
       });
-      const path = await airlock.actions.path(revision.id);
       return {
         approval: approvalSummary(approval),
-        revision: actionView(revision, path, await airlock.approvals.forAction(revision.id)),
+        revision: await airlock.actions.view(revision, principalOf(request)),
       };
     }
     const approval = await airlock.approvals.vote(id, person, {

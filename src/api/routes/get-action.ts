@@ -1,6 +1,5 @@
 /** GET /v1/actions/:id — an action with its status, decision and decision path. */
 
-import { actionView } from '../../gateway/action-view.ts';
 import { param, principalOf, type Route } from '../route.ts';
 import { actionSchema, errorSchema } from '../schemas.ts';
 
@@ -18,11 +17,7 @@ export const getActionRoute: Route = {
     },
   },
   handle: (airlock) => async (request) => {
-    const action = await airlock.actions.get(param(request, 'id'), principalOf(request));
-    return actionView(
-      action,
-      await airlock.actions.path(action.id),
-      await airlock.approvals.forAction(action.id),
-    );
+    const principal = principalOf(request);
+    return airlock.actions.view(await airlock.actions.get(param(request, 'id'), principal), principal);
   },
 };

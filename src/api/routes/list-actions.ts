@@ -3,7 +3,6 @@
 import { z } from 'zod';
 import { ACTION_STATUSES } from '../../domain/action.ts';
 import { AirlockError } from '../../domain/errors.ts';
-import { actionView } from '../../gateway/action-view.ts';
 import { parseInput, type Route } from '../route.ts';
 import { actionListSchema, errorSchema } from '../schemas.ts';
 
@@ -65,9 +64,8 @@ export const listActionsRoute: Route = {
     });
     const page = actions.slice(0, q.limit);
     const last = page.at(-1);
-    const approvals = await airlock.approvals.forActions(page);
     return {
-      actions: page.map((a) => actionView(a, undefined, approvals.get(a.id))),
+      actions: await airlock.actions.views(page),
       nextCursor:
         actions.length > q.limit && last !== undefined ? encodeCursor(last.createdAt, last.id) : null,
     };

@@ -2,6 +2,7 @@
 
 import { z } from 'zod';
 import { APPROVAL_STATUSES } from '../../approvals/approval.ts';
+import { attentionView } from '../../gateway/action-view.ts';
 import { approvalView } from '../../gateway/approval-view.ts';
 import { parseInput, personOf, type Route } from '../route.ts';
 import { approvalListSchema, errorSchema } from '../schemas.ts';
@@ -21,7 +22,8 @@ export const listApprovalsRoute: Route = {
     method: 'GET',
     url: '/v1/approvals',
     operationId: 'listApprovals',
-    summary: 'Pending approvals you may vote on (oldest first), each with everything needed to judge it',
+    summary:
+      'Pending approvals you may vote on (oldest first) with everything needed to judge them, and actions that need a human',
     tag: 'approvals',
     auth: 'person',
     query: listQuery,
@@ -43,6 +45,7 @@ export const listApprovalsRoute: Route = {
         const action = actions[i];
         return action == null ? [] : [approvalView(approval, action, person)];
       }),
+      attention: (await airlock.executions.needingAttention(q.limit)).map(attentionView),
     };
   },
 };

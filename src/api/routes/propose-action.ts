@@ -23,11 +23,19 @@ export const proposeActionRoute: Route = {
   },
   handle: (airlock) => async (request, reply) => {
     const agent = agentOf(request);
-    const { action, path, replayed, approval } = await airlock.proposals.propose(agent, request.body);
+    const { action, path, replayed, approval, permit } = await airlock.proposals.propose(agent, request.body);
     if (replayed) reply.header('idempotent-replayed', 'true');
+    // A cleared action may have moved on already (claimed, a permit issued): show it as it is now.
+    const view =
+      permit !== null || action.status === 'approved'
+        ? await airlock.actions.view((await airlock.store.getAction(action.id)) ?? action, {
+            kind: 'agent',
+            agent,
+          })
+        : actionView(action, path, approval);
     return reply
       .status(replayed ? 200 : 201)
       .header('location', `/v1/actions/${action.id}`)
-      .send(actionView(action, path, approval));
+      .send(view);
   },
 };

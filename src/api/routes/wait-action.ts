@@ -3,7 +3,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../../config/durations.ts';
 import { ACTION_STATUSES } from '../../domain/action.ts';
-import { actionView } from '../../gateway/action-view.ts';
 import { param, parseInput, principalOf, type Route } from '../route.ts';
 import { errorSchema, waitSchema } from '../schemas.ts';
 
@@ -49,18 +48,15 @@ export const waitActionRoute: Route = {
     const query = parseInput(waitQuery, request.query, 'query');
     const abort = new AbortController();
     reply.raw.once('close', () => abort.abort());
-    const { action, changed } = await airlock.actions.wait(param(request, 'id'), principalOf(request), {
+    const principal = principalOf(request);
+    const { action, changed } = await airlock.actions.wait(param(request, 'id'), principal, {
       timeoutMs: query.timeout,
       from: query.status,
       signal: abort.signal,
     });
     return {
       changed,
-      action: actionView(
-        action,
-        await airlock.actions.path(action.id),
-        await airlock.approvals.forAction(action.id),
-      ),
+      action: await airlock.actions.view(action, principal),
     };
   },
 };

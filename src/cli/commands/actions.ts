@@ -1,7 +1,6 @@
 /** `airlock actions list` and `airlock explain <action>`. */
 
 import { ACTION_STATUSES, type ActionStatus } from '../../domain/action.ts';
-import { actionView } from '../../gateway/action-view.ts';
 import { CliError, type Command, option, required } from '../command.ts';
 import { explainText } from '../explain-format.ts';
 import { withAirlock } from '../open-airlock.ts';
@@ -42,7 +41,7 @@ export const actionsCommands: readonly Command[] = [
       const limit = Number(option(context, 'limit') ?? 50);
       if (!Number.isInteger(limit) || limit < 1)
         throw new CliError('--limit takes a positive whole number', { exitCode: 2 });
-      const { actions, approvals } = await withAirlock(context, async (airlock) => {
+      const { actions, views } = await withAirlock(context, async (airlock) => {
         const found = await airlock.actions.list({
           agentId: option(context, 'agent'),
           type: option(context, 'type'),
@@ -52,9 +51,9 @@ export const actionsCommands: readonly Command[] = [
           since: time(option(context, 'since'), 'since'),
           limit,
         });
-        return { actions: found, approvals: await airlock.approvals.forActions(found) };
+        return { actions: found, views: await airlock.actions.views(found) };
       });
-      if (context.json) context.out(json(actions.map((a) => actionView(a, undefined, approvals.get(a.id)))));
+      if (context.json) context.out(json(views));
       else if (actions.length === 0) context.out('no actions');
       else {
         context.out(
@@ -83,19 +82,18 @@ export const actionsCommands: readonly Command[] = [
     json: true,
     async run(context) {
       const id = required(context, 0, 'action');
-      const { action, path, approval } = await withAirlock(context, async (airlock) => {
+      const { action, path, approval, view } = await withAirlock(context, async (airlock) => {
         const found = await airlock.store.getAction(id);
         if (found === null) throw new CliError(`no action ${id}`);
         return {
           action: found,
           path: await airlock.actions.path(id),
           approval: await airlock.approvals.forAction(id),
+          view: await airlock.actions.view(found, null),
         };
       });
       context.out(
-        context.json
-          ? json({ ...actionView(action, path, approval), facts: action.facts })
-          : explainText(action, path, approval),
+        context.json ? json({ ...view, facts: action.facts }) : explainText(action, path, approval),
       );
       return 0;
     },

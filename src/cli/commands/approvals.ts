@@ -2,6 +2,7 @@
 
 import type { Approval } from '../../approvals/approval.ts';
 import type { JsonObject } from '../../domain/json.ts';
+import { attentionView } from '../../gateway/action-view.ts';
 import type { Airlock } from '../../gateway/airlock.ts';
 import { approvalSummary, approvalView } from '../../gateway/approval-view.ts';
 import type { Person } from '../../project/project-schema.ts';
@@ -86,17 +87,31 @@ export const approvalsCommands: readonly Command[] = [
       ...AS_OPTION,
     },
     async run(context) {
-      const { items, now } = await withAirlock(context, async (airlock) => {
+      const { items, attention, now } = await withAirlock(context, async (airlock) => {
         const person = actingPerson(context, airlock);
         const approvals =
           context.values.all === true
             ? await airlock.approvals.list({ status: 'pending', limit: 500 })
             : await airlock.approvals.pendingFor(person, 500);
-        return { items: await views(airlock, approvals, person), now: airlock.clock.now() };
+        return {
+          items: await views(airlock, approvals, person),
+          attention: (await airlock.executions.needingAttention(100)).map(attentionView),
+          now: airlock.clock.now(),
+        };
       });
-      if (context.json) context.out(json(items));
-      else if (items.length === 0) context.out('nothing waits for you');
+      if (context.json) context.out(json({ approvals: items, attention }));
+      else if (items.length === 0 && attention.length === 0) context.out('nothing waits for you');
       else {
+        if (attention.length > 0) {
+          context.out('needs attention (never re-run by itself):');
+          context.out(
+            table(
+              attention.map((a) => [a.action, a.agent, `${a.type}@${a.environment}`, a.status, a.reason]),
+              ['ACTION', 'AGENT', 'ACTION TYPE', 'STATUS', 'WHY'],
+            ),
+          );
+        }
+        if (items.length === 0) return 0;
         context.out(
           table(
             items.map((a) => [

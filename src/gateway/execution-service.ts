@@ -1,0 +1,535 @@
+/**
+ * Brokered execution: the path from a cleared action to production goes through here. A cleared
+ * action is claimed first (its execution row is inserted in the transaction that records the
+ * start, so it runs at most once, here or on any replica), then Airlock runs the executor itself
+ * or hands the agent a single-use permit. What follows (verification, rollback) is Aftercare's.
+ */
+
+import { randomBytes } from 'node:crypto';
+import type { CatalogEntry } from '../catalog/catalog.ts';
+import { AirlockError } from '../domain/errors.ts';
+import type { JsonObject } from '../domain/json.ts';
+import type { ExecutorOutcome } from '../execution/executor-outcome.ts';
+import { readPermit, signPermit } from '../execution/permit.ts';
+import { runExecutor } from '../execution/run-executor.ts';
+import type { TemplateEnv } from '../execution/template.ts';
+import type { Project } from '../project/project-loader.ts';
+import type { ActionRecord, AgentRecord, ExecutionRecord } from '../store/records.ts';
+import type { Store, StoreTx } from '../store/store.ts';
+import type { ActionEvents } from './action-events.ts';
+import { type Aftercare, contextOf } from './aftercare.ts';
+import { openingFor } from './approval-records.ts';
+import type { Clock } from './clock.ts';
+import { applyStep, type Step, stepEvents } from './execution-steps.ts';
+import type { FreezeService, FreezeState } from './freeze-service.ts';
+import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
+
+export interface ExecutionDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly project: () => Project;
+  readonly freezes: FreezeService;
+  readonly aftercare: Aftercare;
+  readonly events: ActionEvents;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly env: TemplateEnv;
+  /** New webhook messages are waiting in the outbox. */
+  readonly onNotify: () => void;
+}
+
+export interface PermitGrant {
+  readonly token: string;
+  readonly expiresAt: string;
+}
+
+export interface Attention {
+  readonly action: ActionRecord;
+  readonly reason: string;
+}
+
+export interface OutcomeReport {
+  readonly permit: string;
+  readonly outcome: 'succeeded' | 'failed';
+  readonly message?: string | null | undefined;
+  readonly detail?: JsonObject | null | undefined;
+}
+
+const PERMIT_KEY = 'permit_key';
+/** Cleared actions picked up on start-up, per pass. */
+const RECOVERY_BATCH = 500;
+
+type Claim = (
+  | { readonly kind: 'run'; readonly action: ActionRecord; readonly entry: CatalogEntry }
+  | { readonly kind: 'permit'; readonly grant: PermitGrant }
+  | { readonly kind: 'none' }
+) & {
+  /** The action's new status, announced once the transaction has committed. */
+  readonly status?: ActionRecord['status'];
+  readonly notify?: boolean;
+};
+
+export class ExecutionService {
+  readonly #deps: ExecutionDeps;
+  readonly #running = new Set<Promise<void>>();
+  #key: Promise<Buffer> | null = null;
+
+  constructor(deps: ExecutionDeps) {
+    this.#deps = deps;
+  }
+
+  get(actionId: string): Promise<ExecutionRecord | null> {
+    return this.#deps.store.getExecution(actionId);
+  }
+
+  /**
+   * An action was cleared (decided `execute`, or approved by people). Claim it and start it:
+   * for an agent-executed type, answer the permit; otherwise run the executor in the background.
+   * Does nothing for an action claimed before, or no longer `approved`.
+   */
+  async cleared(actionId: string): Promise<PermitGrant | null> {
+    const { store, clock, project } = this.#deps;
+    const action = await store.getAction(actionId);
+    if (action === null || action.status !== 'approved') return null;
+    const autonomous = action.decision.effect === 'execute';
+    const freeze = autonomous
+      ? await this.#deps.freezes.check(action.agentId, action.environment, clock.now())
+      : null;
+    // The key is read (or made) before the claim's transaction: never a write inside a write.
+    const key = await this.#permitKey();
+    const claim = await store.write((tx) => this.#claim(tx, actionId, project(), freeze, key));
+    if (claim.status !== undefined) {
+      // The sequence number is not known here; listeners re-read the action.
+      this.#deps.events.publish({ actionId, agentId: action.agentId, status: claim.status, seq: 0 });
+    }
+    if (claim.notify === true) this.#deps.onNotify();
+    if (claim.kind === 'permit') return claim.grant;
+    if (claim.kind === 'run') this.#track(this.#execute(claim.action, claim.entry));
+    return null;
+  }
+
+  /** The permit of an action waiting for its agent's report, if it has one. */
+  async permitFor(execution: ExecutionRecord): Promise<PermitGrant | null> {
+    const permit = execution.state.permit as
+      | { nonce: string; expiresAt: string; requestHash: string }
+      | undefined;
+    if (execution.phase !== 'permitted' || permit === undefined) return null;
+    const claims = { action: execution.actionId, ...permit };
+    return { token: signPermit(claims, await this.#permitKey()), expiresAt: permit.expiresAt };
+  }
+
+  /** The agent's report of an action it executed under a permit; the permit is good once. */
+  async reportOutcome(agent: AgentRecord, actionId: string, report: OutcomeReport): Promise<ExecutionRecord> {
+    const { store, clock, project } = this.#deps;
+    const action = await store.getAction(actionId);
+    if (action === null || action.agentId !== agent.id)
+      throw new AirlockError('not_found', `no action ${actionId}`);
+    const claims = readPermit(report.permit, await this.#permitKey());
+    if (claims === null || claims.action !== actionId || claims.requestHash !== action.requestHash)
+      throw new AirlockError('permit_invalid', `the permit is not valid for ${actionId}`);
+    const execution = await store.getExecution(actionId);
+    if (execution === null || execution.mode !== 'agent')
+      throw new AirlockError('invalid_state', `${actionId} is not waiting for an outcome from its agent`);
+    if ((execution.state.permit as { nonce?: string } | undefined)?.nonce !== claims.nonce)
+      throw new AirlockError('permit_invalid', `the permit is not valid for ${actionId}`);
+
+    const now = clock.now();
+    if (now.getTime() >= Date.parse(claims.expiresAt)) {
+      await this.#expire(actionId, now);
+      throw new AirlockError(
+        'permit_expired',
+        `the permit expired at ${claims.expiresAt}; ${actionId} is unknown`,
+      );
+    }
+    const verification = project().catalog.get(action.type)?.verification ?? null;
+    const verify = report.outcome === 'succeeded' && verification !== null;
+    const stepped = await applyStep(
+      store,
+      this.#deps.events,
+      actionId,
+      ['permitted'],
+      now.toISOString(),
+      () => ({
+        phase: verify ? 'verifying' : 'done',
+        status: verify ? 'verifying' : report.outcome,
+        deadline: verify ? new Date(now.getTime() + (verification?.window ?? 0)).toISOString() : null,
+        state: {
+          outcome: {
+            outcome: report.outcome,
+            message: report.message ?? null,
+            reportedAt: now.toISOString(),
+          },
+        },
+        events: [
+          {
+            kind: 'execution.reported',
+            actor: { kind: 'agent', id: agent.id },
+            data: { outcome: report.outcome, message: report.message ?? null, detail: report.detail ?? null },
+          },
+        ],
+      }),
+    );
+    if (stepped === null) {
+      const current = await store.getExecution(actionId);
+      if (current?.state.expired === true)
+        throw new AirlockError('permit_expired', `the permit expired; ${actionId} is unknown`);
+      throw new AirlockError('permit_used', `the outcome of ${actionId} was reported already`);
+    }
+    this.#deps.metrics.executions.inc({ mode: 'agent', outcome: report.outcome });
+    if (verify) this.#track(this.#deps.aftercare.verify(actionId));
+    return stepped.execution;
+  }
+
+  /**
+   * Actions people must look at: outcome unknown (interrupted, timed out, permit expired), or a
+   * failed verification whose rollback failed too. Newest first.
+   */
+  async needingAttention(limit = 100): Promise<Attention[]> {
+    const { store } = this.#deps;
+    const found = [
+      ...(await store.listActions({ status: 'unknown', limit })),
+      ...(await store.listActions({ status: 'failed', limit })),
+    ];
+    const executions = new Map(
+      (await store.listExecutions({ actionIds: found.map((a) => a.id) }, found.length)).map((e) => [
+        e.actionId,
+        e,
+      ]),
+    );
+    return found
+      .flatMap((action) => {
+        const reason = executions.get(action.id)?.state.attention;
+        if (typeof reason === 'string') return [{ action, reason }];
+        return action.status === 'unknown' ? [{ action, reason: 'the outcome is unknown' }] : [];
+      })
+      .sort((a, b) => b.action.updatedAt.localeCompare(a.action.updatedAt))
+      .slice(0, limit);
+  }
+
+  /** Start cleared actions nobody claimed (approved from the command line, or a crash came between). */
+  async startUnclaimed(limit = RECOVERY_BATCH): Promise<number> {
+    let started = 0;
+    for (const id of await this.#deps.store.unclaimedActions(limit)) {
+      await this.cleared(id);
+      started++;
+    }
+    return started;
+  }
+
+  /** Permits that expired with no report: their actions become `unknown`. */
+  async expireDue(limit = 100): Promise<number> {
+    const now = this.#deps.clock.now();
+    const due = await this.#deps.store.dueExecutions('permitted', now.toISOString(), limit);
+    let expired = 0;
+    for (const id of due) if (await this.#expire(id, now)) expired++;
+    return expired;
+  }
+
+  /**
+   * After a crash or restart: an execution that was running may or may not have taken effect,
+   * so it becomes `unknown` for a human and is never run again; an interrupted verification
+   * resumes (it only reads); a cleared action that was never claimed starts now.
+   */
+  async recover(): Promise<{ interrupted: number; resumed: number; started: number }> {
+    const { store, clock, events, logger } = this.#deps;
+    const at = clock.now().toISOString();
+    let interrupted = 0;
+    for (const execution of await store.listExecutions({ phases: ['executing'] }, RECOVERY_BATCH)) {
+      const stepped = await applyStep(store, events, execution.actionId, ['executing'], at, () => ({
+        phase: 'done',
+        status: 'unknown',
+        state: { attention: 'interrupted mid-execution: it may or may not have taken effect' },
+        events: [
+          {
+            kind: 'execution.interrupted',
+            data: { attempts: execution.attempts, startedAt: execution.createdAt },
+          },
+        ],
+      }));
+      if (stepped !== null) interrupted++;
+    }
+    let resumed = 0;
+    for (const execution of await store.listExecutions(
+      { phases: ['verifying', 'rolling_back'] },
+      RECOVERY_BATCH,
+    )) {
+      if (execution.phase === 'rolling_back' && execution.state.rollbackStarted === true) {
+        // The rollback may or may not have taken effect: people must look, nothing runs again.
+        const stepped = await applyStep(store, events, execution.actionId, ['rolling_back'], at, () => ({
+          phase: 'done',
+          status: 'unknown',
+          state: { attention: 'interrupted mid-rollback: it may or may not have taken effect' },
+          events: [{ kind: 'rollback.interrupted', data: {} }],
+        }));
+        if (stepped !== null) interrupted++;
+        continue;
+      }
+      resumed++;
+      this.#track(
+        execution.phase === 'verifying'
+          ? this.#deps.aftercare.verify(execution.actionId)
+          : this.#deps.aftercare.rollback(execution.actionId),
+      );
+    }
+    const started = await this.startUnclaimed();
+    if (interrupted + resumed + started > 0) {
+      logger.warn(
+        { event: 'executions.recovered', interrupted, resumed, started },
+        `recovery: ${interrupted} interrupted execution(s) marked unknown, ${resumed} resumed, ${started} started`,
+      );
+    }
+    return { interrupted, resumed, started };
+  }
+
+  /** Wait for running executions to finish (their calls have timeouts); verifications resume on the next start. */
+  async close(): Promise<void> {
+    this.#deps.aftercare.stop();
+    while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
+  }
+
+  /** Every background run, so that close() can wait for it. */
+  #track(work: Promise<void>): void {
+    const tracked = work.catch((error: unknown) =>
+      this.#deps.logger.error({ event: 'execution.crashed', err: error }, 'an execution step failed'),
+    );
+    this.#running.add(tracked);
+    void tracked.finally(() => this.#running.delete(tracked));
+  }
+
+  /** The claim, in one transaction: re-check the agent and the freeze, then insert the execution row. */
+  async #claim(
+    tx: StoreTx,
+    actionId: string,
+    project: Project,
+    freeze: FreezeState | null,
+    key: Buffer,
+  ): Promise<Claim> {
+    const at = this.#deps.clock.now();
+    const iso = at.toISOString();
+    const action = await tx.getAction(actionId);
+    if (action === null || action.status !== 'approved' || (await tx.getExecution(actionId)) !== null)
+      return { kind: 'none' };
+    const refuse = async (status: 'denied' | 'failed', reason: string): Promise<Claim> => {
+      await tx.setActionStatus(actionId, status, iso);
+      await tx.appendAudit(stepEvents(actionId, [{ kind: 'execution.refused', data: { reason } }], iso), iso);
+      return { kind: 'none', status };
+    };
+    const agent = await tx.getAgent(action.agentId);
+    if (agent === null || agent.status !== 'active')
+      return refuse('denied', `agent ${action.agentId} is suspended: nothing it proposed runs`);
+    if (freeze !== null) return this.#hold(tx, action, agent, project, freeze, at);
+    const entry = project.catalog.get(action.type);
+    if (entry === undefined)
+      return refuse('failed', `action type ${action.type} is no longer in the catalog`);
+
+    await tx.recordUsage(limitKeys(action).map((key) => ({ key, actionId, at: action.createdAt })));
+    const mode = entry.execution?.mode ?? 'agent';
+    if (mode === 'agent') {
+      const ttl = entry.execution?.permitTtl ?? 600_000;
+      const permit = {
+        requestHash: action.requestHash,
+        expiresAt: new Date(at.getTime() + ttl).toISOString(),
+        nonce: randomBytes(12).toString('base64url'),
+      };
+      const execution = newExecution(actionId, 'agent', 'permitted', permit.expiresAt, { permit }, iso);
+      if (!(await tx.insertExecution(execution))) return { kind: 'none' };
+      const token = signPermit({ action: actionId, ...permit }, key);
+      await tx.appendAudit(
+        stepEvents(
+          actionId,
+          [{ kind: 'permit.issued', data: { expiresAt: permit.expiresAt, nonce: permit.nonce } }],
+          iso,
+        ),
+        iso,
+      );
+      this.#deps.metrics.permits.inc({ event: 'issued' });
+      return { kind: 'permit', grant: { token, expiresAt: permit.expiresAt }, status: 'approved' };
+    }
+    const execution = newExecution(actionId, 'gateway', 'executing', null, {}, iso);
+    if (!(await tx.insertExecution(execution))) return { kind: 'none' };
+    await tx.setActionStatus(actionId, 'executing', iso);
+    await tx.appendAudit(
+      stepEvents(
+        actionId,
+        [
+          {
+            kind: 'execution.started',
+            data: { executor: entry.execution?.executor?.kind ?? null, attempt: 1 },
+          },
+        ],
+        iso,
+      ),
+      iso,
+    );
+    return { kind: 'run', action, entry, status: 'executing' };
+  }
+
+  /** Frozen since the decision: what would have run alone waits for a human instead. */
+  async #hold(
+    tx: StoreTx,
+    action: ActionRecord,
+    agent: AgentRecord,
+    project: Project,
+    freeze: FreezeState,
+    at: Date,
+  ): Promise<Claim> {
+    const iso = at.toISOString();
+    const opening = openingFor(action, agent.owner, project.routing, at);
+    await tx.insertApprovals([opening.approval]);
+    await tx.enqueue(opening.outbox);
+    await tx.setActionStatus(action.id, 'pending_approval', iso);
+    await tx.appendAudit(
+      [
+        ...stepEvents(
+          action.id,
+          [{ kind: 'execution.held', data: { freeze: freeze.source, reason: freeze.reason, by: freeze.by } }],
+          iso,
+        ),
+        ...opening.events,
+      ],
+      iso,
+    );
+    return { kind: 'none', status: 'pending_approval', notify: opening.outbox.length > 0 };
+  }
+
+  /** Run the executor (retrying only an idempotent type), record the outcome, then verify. */
+  async #execute(action: ActionRecord, entry: CatalogEntry): Promise<void> {
+    const { store, clock, events, env, metrics } = this.#deps;
+    const execution = entry.execution;
+    const executor = execution?.executor;
+    if (execution === null || executor === undefined) return;
+    const ctx = contextOf(action);
+    let attempt = 1;
+    let result: ExecutorOutcome;
+    const started = performance.now();
+    for (;;) {
+      result = await runExecutor(executor, ctx, { env, baseDir: entry.baseDir });
+      if (result.outcome === 'succeeded' || !execution.idempotent || attempt > execution.retries) break;
+      attempt++;
+      // The retry is on record before it is made.
+      const retried = await applyStep(
+        store,
+        events,
+        action.id,
+        ['executing'],
+        clock.now().toISOString(),
+        () => ({
+          phase: 'executing',
+          attempts: attempt,
+          events: [
+            {
+              kind: 'execution.retried',
+              data: { attempt, previous: { outcome: result.outcome, message: result.message } },
+            },
+          ],
+        }),
+      );
+      if (retried === null) return;
+      await sleep(execution.retryBackoff * 2 ** (attempt - 2));
+    }
+    metrics.executions.inc({ mode: 'gateway', outcome: result.outcome });
+    metrics.executionSeconds.observe((performance.now() - started) / 1000);
+    const verify = result.outcome === 'succeeded' && entry.verification !== null;
+    const now = clock.now();
+    const stepped = await applyStep(
+      store,
+      events,
+      action.id,
+      ['executing'],
+      now.toISOString(),
+      (): Step => ({
+        phase: verify ? 'verifying' : 'done',
+        status: verify ? 'verifying' : result.outcome,
+        deadline: verify ? new Date(now.getTime() + (entry.verification?.window ?? 0)).toISOString() : null,
+        state: {
+          outcome: {
+            outcome: result.outcome,
+            message: result.message,
+            attempts: attempt,
+            finishedAt: now.toISOString(),
+          },
+          output: result.output,
+          ...(result.outcome === 'unknown'
+            ? { attention: `the executor's outcome is unknown: ${result.message}` }
+            : {}),
+        },
+        events: [
+          {
+            kind: 'execution.finished',
+            data: {
+              outcome: result.outcome,
+              message: result.message,
+              attempts: attempt,
+              detail: result.detail,
+            },
+          },
+        ],
+      }),
+    );
+    this.#log(action, result);
+    if (stepped !== null && verify) await this.#deps.aftercare.verify(action.id);
+  }
+
+  async #expire(actionId: string, now: Date): Promise<boolean> {
+    const stepped = await applyStep(
+      this.#deps.store,
+      this.#deps.events,
+      actionId,
+      ['permitted'],
+      now.toISOString(),
+      (execution) => ({
+        phase: 'done',
+        status: 'unknown',
+        state: { expired: true, attention: 'the permit expired with no outcome reported' },
+        events: [{ kind: 'permit.expired', data: { expiresAt: execution.deadline } }],
+      }),
+    );
+    if (stepped !== null) this.#deps.metrics.permits.inc({ event: 'expired' });
+    return stepped !== null;
+  }
+
+  /** The key that signs permits: made once, shared by every replica through the store. */
+  #permitKey(): Promise<Buffer> {
+    this.#key ??= (async () => {
+      const { store } = this.#deps;
+      let key = await store.getSetting(PERMIT_KEY);
+      if (key === null) {
+        await store.write((tx) => tx.putSettingIfAbsent(PERMIT_KEY, randomBytes(32).toString('base64')));
+        key = await store.getSetting(PERMIT_KEY);
+      }
+      if (key === null) throw new Error('the permit key could not be stored');
+      return Buffer.from(key, 'base64');
+    })();
+    return this.#key;
+  }
+
+  #log(action: ActionRecord, result: ExecutorOutcome): void {
+    const level = result.outcome === 'succeeded' ? 'info' : 'warn';
+    this.#deps.logger[level](
+      { event: 'execution.finished', action: action.id, type: action.type, outcome: result.outcome },
+      `${action.id} ${action.type}@${action.environment}: ${result.outcome}: ${result.message}`,
+    );
+  }
+}
+
+/** The limit counters a cleared action counts against (decided with it, in its facts). */
+export function limitKeys(action: ActionRecord): string[] {
+  const limits = (action.facts as { limits?: readonly { key?: string | null }[] }).limits ?? [];
+  return limits.flatMap((l) => (typeof l.key === 'string' ? [l.key] : []));
+}
+
+function newExecution(
+  actionId: string,
+  mode: ExecutionRecord['mode'],
+  phase: ExecutionRecord['phase'],
+  deadline: string | null,
+  state: JsonObject,
+  at: string,
+): ExecutionRecord {
+  return { actionId, mode, phase, deadline, attempts: 1, state, version: 1, createdAt: at, updatedAt: at };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

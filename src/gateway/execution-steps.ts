@@ -1,0 +1,107 @@
+/**
+ * How an execution moves: each step is one transaction that re-reads the execution, applies the
+ * step only if it is still in the phase the step expects (and at the version read), and writes
+ * the new phase, the action's status, the audit events and any alerts together. A step that
+ * finds the execution moved on does nothing: two replicas, or a timer racing a report, cannot
+ * both act.
+ */
+
+import type { ActionStatus } from '../domain/action.ts';
+import type { JsonObject } from '../domain/json.ts';
+import type {
+  ActionRecord,
+  Actor,
+  ExecutionPhase,
+  ExecutionRecord,
+  NewAuditEvent,
+  OutboxRecord,
+} from '../store/records.ts';
+import type { Store, StoreTx } from '../store/store.ts';
+import type { ActionEvents } from './action-events.ts';
+
+export const SYSTEM: Actor = { kind: 'system', id: 'airlock' };
+
+export interface StepEvent {
+  readonly kind: string;
+  readonly data: JsonObject;
+  readonly actor?: Actor;
+}
+
+export interface Step {
+  readonly phase: ExecutionPhase;
+  readonly deadline?: string | null;
+  readonly attempts?: number;
+  /** Merged into the execution's state. */
+  readonly state?: JsonObject;
+  readonly status?: ActionStatus;
+  readonly events: readonly StepEvent[];
+  readonly outbox?: readonly OutboxRecord[];
+}
+
+export interface Stepped {
+  readonly execution: ExecutionRecord;
+  readonly action: ActionRecord;
+  readonly seq: number;
+}
+
+/** Build the audit events of a step on one action. */
+export function stepEvents(actionId: string, events: readonly StepEvent[], at: string): NewAuditEvent[] {
+  return events.map((e) => ({ kind: e.kind, actor: e.actor ?? SYSTEM, subject: actionId, at, data: e.data }));
+}
+
+/**
+ * Apply `decide(execution, action)`'s step if the execution is in one of `from`; null when it is
+ * not (or decide returns null). Retries a lost race a few times, re-reading each time.
+ */
+export async function applyStep(
+  store: Store,
+  events: ActionEvents,
+  actionId: string,
+  from: readonly ExecutionPhase[],
+  at: string,
+  decide: (
+    execution: ExecutionRecord,
+    action: ActionRecord,
+    tx: StoreTx,
+  ) => Promise<Step | null> | Step | null,
+): Promise<Stepped | null> {
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const result = await store.write(async (tx): Promise<Stepped | null | 'raced'> => {
+      const execution = await tx.getExecution(actionId);
+      const action = await tx.getAction(actionId);
+      if (execution === null || action === null || !from.includes(execution.phase)) return null;
+      const step = await decide(execution, action, tx);
+      if (step === null) return null;
+      const next: ExecutionRecord = {
+        ...execution,
+        phase: step.phase,
+        deadline: step.deadline === undefined ? execution.deadline : step.deadline,
+        attempts: step.attempts ?? execution.attempts,
+        state: step.state === undefined ? execution.state : { ...execution.state, ...step.state },
+        version: execution.version + 1,
+        updatedAt: at,
+      };
+      if (!(await tx.saveExecution(next, execution.version))) return 'raced';
+      if (step.status !== undefined && step.status !== action.status)
+        await tx.setActionStatus(actionId, step.status, at);
+      await tx.enqueue(step.outbox ?? []);
+      const records = await tx.appendAudit(stepEvents(actionId, step.events, at), at);
+      return {
+        execution: next,
+        action: { ...action, status: step.status ?? action.status, updatedAt: at },
+        seq: records.at(-1)?.seq ?? 0,
+      };
+    });
+    if (result === 'raced') continue;
+    if (result !== null) {
+      events.publish({
+        actionId,
+        agentId: result.action.agentId,
+        status: result.action.status,
+        seq: result.seq,
+      });
+    }
+    return result;
+  }
+  return null;
+}
