@@ -48,8 +48,9 @@ function binary(): string | null {
   return null;
 }
 
+/** False only off CI: on CI (`CI=true`) Prometheus must be installed, and its tests never skip. */
 export function prometheusAvailable(): boolean {
-  return binary() !== null;
+  return binary() !== null || process.env.CI === 'true';
 }
 
 /**
