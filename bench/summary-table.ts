@@ -1,6 +1,7 @@
 /** Formats the benchmark figures as a compact plain-text summary, with the issue's goals checked. */
 
 import type { DecideResult } from './decide-latency.ts';
+import type { ExecuteResult } from './execute-latency.ts';
 import type { HttpResult } from './http-throughput.ts';
 
 /** The goals stated by the issue. */
@@ -95,6 +96,26 @@ export function httpSummary(r: HttpResult): string[] {
   const width = Math.max(...rows.map(([label]) => label.length));
   return [
     `HTTP POST /v1/actions, durable (SQLite WAL, synchronous=FULL): ${r.connections} connections, ${n(r.durationS, 1)} s`,
+    ...rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`),
+  ];
+}
+
+export function executeSummary(r: ExecuteResult): string[] {
+  const ms = (value: number) => n(value, 2);
+  const rows: [string, string][] = [
+    [
+      'executed (sent → succeeded)',
+      `${ms(r.executeMs.p50)} / ${ms(r.executeMs.p99)} / ${ms(r.executeMs.max)} ms`,
+    ],
+    ['  of which sent → 201', `${ms(r.answerMs.p50)} / ${ms(r.answerMs.p99)} / ${ms(r.answerMs.max)} ms`],
+    ['advised (sent → 201)', `${ms(r.adviseMs.p50)} / ${ms(r.adviseMs.p99)} / ${ms(r.adviseMs.max)} ms`],
+    ['bare fleet call', `${ms(r.targetMs.p50)} / ${ms(r.targetMs.p99)} / ${ms(r.targetMs.max)} ms`],
+    ['execute − advise', `${ms(r.overheadMs.p50)} ms at p50, ${ms(r.overheadMs.p99)} ms at p99`],
+    ['failures', n(r.failures)],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return [
+    `Execute path, in process over HTTP: ${n(r.actions)} sequential service.restart actions against the sandbox fleet; p50 / p99 / max`,
     ...rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`),
   ];
 }

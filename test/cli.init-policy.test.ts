@@ -73,7 +73,7 @@ describe('airlock CLI', () => {
       assert.equal(run.out.length, 1);
       assert.match(
         run.out[0] ?? '',
-        /^ok: bundle sha256:[0-9a-f]{12}: 9 rules in 2 files \(default escalate\); 6 action types; 2 environments; 4 people; 3 routes$/,
+        /^ok: bundle sha256:[0-9a-f]{12}: 9 rules and 0 limits in 2 files \(default escalate\); 6 action types; 2 environments; 4 people; 3 routes$/,
       );
 
       const report = await cliJson('policy', 'check', '--config', cfg);

@@ -77,8 +77,10 @@ export function startFleetHarness(options: FleetHarnessOptions): Promise<Harness
   if (options.prometheusUrl !== undefined) {
     const url = options.prometheusUrl;
     const previous = files['airlock.yaml'];
-    files['airlock.yaml'] = (original) =>
-      `${typeof previous === 'function' ? previous(original) : (previous ?? original)}\nprometheus:\n  url: ${url}\n`;
+    files['airlock.yaml'] = (original) => {
+      const config = parse(typeof previous === 'function' ? previous(original) : (previous ?? original));
+      return stringify({ ...config, prometheus: { url } });
+    };
   }
   for (const [name, text] of Object.entries(options.policies ?? {})) files[`policies/${name}`] = text;
   return startHarness({ ...options, files });

@@ -81,6 +81,20 @@ export async function loadProject(
   const catalog = compileCatalog(catalogSources, env);
   if (!catalog.ok) problems.push(...catalog.problems);
 
+  if (catalog.ok && config.prometheus === undefined) {
+    const needs = catalog.value
+      .list()
+      .filter((e) => e.verification?.checks.some((c) => c.kind === 'prometheus'));
+    if (needs.length > 0) {
+      problems.push(
+        source.problem(
+          [],
+          `${needs.map((e) => e.type).join(', ')} verif${needs.length === 1 ? 'ies' : 'y'} with Prometheus: set prometheus.url`,
+        ),
+      );
+    }
+  }
+
   const peopleSource =
     config.people === undefined ? null : await readYaml(path.resolve(dir, config.people), problems);
   const people = peopleSource === null ? new Map<string, Person>() : decodePeople(peopleSource, problems);

@@ -32,6 +32,13 @@ export const policyCommands: readonly Command[] = [
             defaultEffect: bundle.defaultEffect,
             files: bundle.files,
             rules: bundle.rules.map((r) => ({ name: r.name, file: r.file, line: r.line, effect: r.effect })),
+            limits: bundle.limits.map((l) => ({
+              name: l.name,
+              file: l.file,
+              line: l.line,
+              kind: l.check.kind,
+              effect: l.effect,
+            })),
             actionTypes: catalog.list().map((e) => e.type),
             environments: [...environments.keys()],
             people: people.size,
@@ -40,7 +47,7 @@ export const policyCommands: readonly Command[] = [
         );
       } else {
         context.out(
-          `ok: bundle ${shortHash(bundle.hash)}: ${bundle.rules.length} rules in ${bundle.files.length} files ` +
+          `ok: bundle ${shortHash(bundle.hash)}: ${bundle.rules.length} rules and ${bundle.limits.length} limits in ${bundle.files.length} files ` +
             `(default ${bundle.defaultEffect}); ${catalog.size} action types; ${environments.size} environments; ${people.size} people; ${routing.routes.size} routes`,
         );
       }
