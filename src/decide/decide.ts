@@ -68,7 +68,11 @@ export function decide(facts: DecisionFacts, bundle: PolicyBundle): Decision {
   if (policyEffect === 'escalate') return finish('escalate');
 
   if (facts.frozen) {
-    reasons.push({ kind: 'frozen', message: 'autonomous execution is frozen; a human must approve' });
+    const why =
+      facts.freeze === undefined
+        ? ''
+        : ` (${facts.freeze.source} freeze by ${facts.freeze.by}: ${facts.freeze.reason})`;
+    reasons.push({ kind: 'frozen', message: `autonomous execution is frozen${why}; a human must approve` });
     return finish('escalate');
   }
   const caps = checkCaps({

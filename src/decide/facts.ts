@@ -44,6 +44,8 @@ export interface DecisionFacts {
   readonly limits?: readonly LimitFact[] | undefined;
   /** Autonomous execution halted for this agent or globally. */
   readonly frozen: boolean;
+  /** Why, when frozen: who froze it (or the calendar) and their reason. */
+  readonly freeze?: { readonly source: string; readonly by: string; readonly reason: string } | undefined;
   /** ISO 8601 time of the decision. */
   readonly now: string;
 }

@@ -73,6 +73,8 @@ type Claim = (
 export class ExecutionService {
   readonly #deps: ExecutionDeps;
   readonly #running = new Set<Promise<void>>();
+  /** Actions this process is executing, verifying or rolling back now: recovery leaves them alone. */
+  readonly #active = new Set<string>();
   #key: Promise<Buffer> | null = null;
 
   constructor(deps: ExecutionDeps) {
@@ -105,7 +107,7 @@ export class ExecutionService {
     }
     if (claim.notify === true) this.#deps.onNotify();
     if (claim.kind === 'permit') return claim.grant;
-    if (claim.kind === 'run') this.#track(this.#execute(claim.action, claim.entry));
+    if (claim.kind === 'run') this.#track(actionId, () => this.#execute(claim.action, claim.entry));
     return null;
   }
 
@@ -177,7 +179,7 @@ export class ExecutionService {
       throw new AirlockError('permit_used', `the outcome of ${actionId} was reported already`);
     }
     this.#deps.metrics.executions.inc({ mode: 'agent', outcome: report.outcome });
-    if (verify) this.#track(this.#deps.aftercare.verify(actionId));
+    if (verify) this.#track(actionId, () => this.#deps.aftercare.verify(actionId));
     return stepped.execution;
   }
 
@@ -227,7 +229,7 @@ export class ExecutionService {
   }
 
   /**
-   * After a crash or restart: an execution that was running may or may not have taken effect,
+   * After a crash or restart: an execution that was running (not in this process) may or may not have taken effect,
    * so it becomes `unknown` for a human and is never run again; an interrupted verification
    * resumes (it only reads); a cleared action that was never claimed starts now.
    */
@@ -236,6 +238,7 @@ export class ExecutionService {
     const at = clock.now().toISOString();
     let interrupted = 0;
     for (const execution of await store.listExecutions({ phases: ['executing'] }, RECOVERY_BATCH)) {
+      if (this.#active.has(execution.actionId)) continue;
       const stepped = await applyStep(store, events, execution.actionId, ['executing'], at, () => ({
         phase: 'done',
         status: 'unknown',
@@ -254,6 +257,7 @@ export class ExecutionService {
       { phases: ['verifying', 'rolling_back'] },
       RECOVERY_BATCH,
     )) {
+      if (this.#active.has(execution.actionId)) continue;
       if (execution.phase === 'rolling_back' && execution.state.rollbackStarted === true) {
         // The rollback may or may not have taken effect: people must look, nothing runs again.
         const stepped = await applyStep(store, events, execution.actionId, ['rolling_back'], at, () => ({
@@ -266,10 +270,11 @@ export class ExecutionService {
         continue;
       }
       resumed++;
-      this.#track(
+      const { actionId } = execution;
+      this.#track(actionId, () =>
         execution.phase === 'verifying'
-          ? this.#deps.aftercare.verify(execution.actionId)
-          : this.#deps.aftercare.rollback(execution.actionId),
+          ? this.#deps.aftercare.verify(actionId)
+          : this.#deps.aftercare.rollback(actionId),
       );
     }
     const started = await this.startUnclaimed();
@@ -288,13 +293,22 @@ export class ExecutionService {
     while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
   }
 
-  /** Every background run, so that close() can wait for it. */
-  #track(work: Promise<void>): void {
-    const tracked = work.catch((error: unknown) =>
-      this.#deps.logger.error({ event: 'execution.crashed', err: error }, 'an execution step failed'),
-    );
+  /** Every background run, so that close() can wait for it and recovery does not touch it. */
+  #track(actionId: string, work: () => Promise<void>): void {
+    if (this.#active.has(actionId)) return;
+    this.#active.add(actionId);
+    const tracked = work()
+      .catch((error: unknown) =>
+        this.#deps.logger.error(
+          { event: 'execution.crashed', action: actionId, err: error },
+          'an execution step failed',
+        ),
+      )
+      .finally(() => {
+        this.#active.delete(actionId);
+        this.#running.delete(tracked);
+      });
     this.#running.add(tracked);
-    void tracked.finally(() => this.#running.delete(tracked));
   }
 
   /** The claim, in one transaction: re-check the agent and the freeze, then insert the execution row. */

@@ -259,6 +259,7 @@ export class ProposalService {
     now: Date,
   ): Promise<DecisionFacts> {
     await this.#deps.access.refresh();
+    const freeze = await this.#deps.freezes.check(agent.id, environment.name, now);
     const resolved = resolveLevel(
       await this.#deps.access.listGrants(agent.id),
       request.type,
@@ -288,7 +289,8 @@ export class ProposalService {
             : formatScope(resolved.grant.typePattern, resolved.grant.environment),
       },
       thresholds: project.config.trust.levels,
-      frozen: (await this.#deps.freezes.check(agent.id, environment.name, now)) !== null,
+      frozen: freeze !== null,
+      ...(freeze === null ? {} : { freeze }),
       now: now.toISOString(),
     };
   }
