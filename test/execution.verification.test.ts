@@ -57,6 +57,18 @@ describe('verification with a real Prometheus, and rollback', {
           verification,
           rollback: { executor: { kind: 'http', url: `${fleet.url}/services/{{targets[0].id}}/recover` } },
         },
+        'deployment.scale': {
+          execution: {
+            executor: {
+              kind: 'http',
+              url: `${fleet.url}/services/{{targets[0].id}}/scale`,
+              body: { replicas: '{{params.replicas}}' },
+            },
+          },
+          verification,
+          // Undo by scaling back: another catalog action, params mapped from the original.
+          rollback: { action: 'deployment.scale', params: { replicas: '{{params.previousReplicas}}' } },
+        },
         'cache.flush': {
           execution: { executor: { kind: 'http', url: `${fleet.url}/services/{{targets[0].id}}/restart` } },
           verification,
@@ -70,6 +82,7 @@ describe('verification with a real Prometheus, and rollback', {
     agent = await h.agent('ops-bot');
     await h.grant('ops-bot', 'service.restart@staging', 2);
     await h.grant('ops-bot', 'cache.flush@staging', 2);
+    await h.grant('ops-bot', 'deployment.scale@staging', 1);
   });
 
   after(async () => {
@@ -125,6 +138,41 @@ describe('verification with a real Prometheus, and rollback', {
     );
     const observed = JSON.parse(failed?.data ?? '{}').failed[0].observed;
     assert.equal(observed[0].value, 0.5, 'the sample records what Prometheus answered');
+  });
+
+  it('an approved scale-down that hurts is rolled back by scaling back, through another catalog action', async () => {
+    const proposed = await h.propose(agent, {
+      type: 'deployment.scale',
+      environment: 'staging',
+      targets: [{ id: 'checkout' }],
+      params: { replicas: 1, previousReplicas: 4 },
+      confidence: 0.9,
+      reasoning: 'traffic is low tonight',
+    });
+    assert.equal(proposed.body.status, 'pending_approval', proposed.text);
+    const vote = await h.request('POST', `/v1/approvals/${proposed.body.approval.id}/decisions`, {
+      token: await h.person('bob'),
+      body: { verdict: 'approve' },
+    });
+    assert.equal(vote.status, 200, vote.text);
+    const done = await settle(
+      h,
+      agent,
+      proposed.body.id,
+      ['rolled_back', 'succeeded', 'failed', 'unknown'],
+      30_000,
+    );
+    assert.equal(done.status, 'rolled_back');
+    assert.equal(fleet.service('checkout')?.replicas, 4, 'scaled back to the previous replicas');
+    const scales = fleet.calls.filter((c) => c.path === '/services/checkout/scale').map((c) => c.body);
+    assert.deepEqual(scales, [{ replicas: 1 }, { replicas: 4 }]);
+    const started = (await h.airlock.store.auditForSubject(done.id)).find(
+      (e) => e.kind === 'rollback.started',
+    );
+    assert.deepEqual(JSON.parse(started?.data ?? '{}').via, {
+      action: 'deployment.scale',
+      params: { replicas: 4 },
+    });
   });
 
   it('a healthy restart passes every sample of the window and succeeds', async () => {
