@@ -10,51 +10,26 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { text as readText } from 'node:stream/consumers';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { z } from 'zod';
+import {
+  type ConfigValue,
+  configSchema,
+  describe,
+  type Fault,
+  faultSchema,
+  faultsSchema,
+  invalid,
+  json,
+  parseJson,
+  type Reply,
+  restartQuery,
+  restartSchema,
+  type ServiceOptions,
+  scaleSchema,
+  servicesSchema,
+} from './fleet-bodies.ts';
+import { countTraffic, type MeteredService, metricsReply } from './fleet-metrics.ts';
 
-const configValue = z.union([z.string(), z.number(), z.boolean()]);
-export type ConfigValue = z.infer<typeof configValue>;
-
-const faultSchema = z
-  .strictObject({
-    errorRate: z.number().min(0).max(1).optional(),
-    latencyMs: z.number().min(0).max(600_000).optional(),
-  })
-  .refine((fault) => fault.errorRate !== undefined || fault.latencyMs !== undefined, {
-    message: 'give errorRate, latencyMs or both',
-  });
-/** How bad a service gets: either part left out stays as it was. */
-export type Fault = z.infer<typeof faultSchema>;
-
-const delayMs = z.number().int().min(0).max(60_000);
-const restartSchema = z.strictObject({
-  instances: z.array(z.string()).min(1).optional(),
-  /** Answer this much later (the restart lands then too): lets a test kill Airlock mid-call. */
-  delayMs: delayMs.optional(),
-});
-const restartQuery = z.object({ delayMs: z.coerce.number().pipe(delayMs).optional() });
-const scaleSchema = z.strictObject({ replicas: z.number().int().min(0).max(1_000) });
-/** A config push; `null` removes a key, so answering `previous` back undoes a push exactly. */
-const configKey = z.string().regex(/^[A-Za-z][\w.-]*$/, 'a letter, then letters, digits, _ . -');
-const configSchema = z
-  .record(configKey, configValue.nullable())
-  .refine((config) => Object.keys(config).length > 0, { message: 'give at least one key' });
-const faultsSchema = z.strictObject({ onRestart: faultSchema.nullable() });
-
-const SERVICE_NAME = /^[a-z0-9][a-z0-9-]*$/;
-const serviceOptionsSchema = z.strictObject({
-  replicas: z.number().int().min(0),
-  config: z.record(configKey, configValue).optional(),
-  /** Fewer replicas than this and the service fails requests; 2 by default. */
-  minHealthyReplicas: z.number().int().min(0).optional(),
-  /** Latency when healthy; 40 ms by default. */
-  latencyMs: z.number().min(0).optional(),
-});
-export type ServiceOptions = z.input<typeof serviceOptionsSchema>;
-const servicesSchema = z.record(
-  z.string().regex(SERVICE_NAME, 'lower-case letters, digits and dashes'),
-  serviceOptionsSchema,
-);
+export type { ConfigValue, Fault, ServiceOptions } from './fleet-bodies.ts';
 
 export interface FleetOptions {
   /** 127.0.0.1 by default. */
@@ -111,10 +86,8 @@ const DEFAULT_SERVICES: Record<string, ServiceOptions> = {
 const HEALTHY_BELOW = 0.05;
 const UNDERSCALED_ERROR_RATE = 0.3;
 const BAD_CONFIG_ERROR_RATE = 0.4;
-const REQUESTS_PER_SECOND_PER_REPLICA = 100;
 
-interface Service {
-  readonly name: string;
+interface Service extends MeteredService {
   readonly minHealthyReplicas: number;
   readonly baselineLatencyMs: number;
   replicas: number;
@@ -124,15 +97,6 @@ interface Service {
   errorRate: number;
   latencyMs: number;
   onRestart: Fault | null;
-  /** Synthetic requests served up to `countedTo`, by outcome; fractional, shown rounded down. */
-  served: { ok: number; failed: number };
-  countedTo: number;
-}
-
-interface Reply {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
 }
 
 interface FleetInternals {
@@ -366,15 +330,6 @@ function settle(service: Service): void {
   service.latencyMs = service.baselineLatencyMs;
 }
 
-/** Serve the synthetic requests since the last count, failing the error rate's share of them. */
-function countTraffic(service: Service, now: number): void {
-  const seconds = Math.max(0, now - service.countedTo) / 1000;
-  const requests = seconds * REQUESTS_PER_SECOND_PER_REPLICA * service.replicas;
-  service.served.ok += requests * (1 - service.errorRate);
-  service.served.failed += requests * service.errorRate;
-  service.countedTo = Math.max(now, service.countedTo);
-}
-
 function view(service: Service): ServiceState {
   return {
     name: service.name,
@@ -395,67 +350,8 @@ function instancesOf(service: Service): string[] {
   return Array.from({ length: service.replicas }, (_, index) => `${service.name}-${index}`);
 }
 
-/** Per-service metric families: name, type, help, value. */
-const FAMILIES: readonly (readonly [string, 'gauge' | 'counter', string, (s: Service) => number])[] = [
-  ['fleet_service_replicas', 'gauge', 'Replicas running.', (s) => s.replicas],
-  ['fleet_service_error_ratio', 'gauge', 'Share of requests failing, 0 to 1.', (s) => s.errorRate],
-  ['fleet_service_latency_seconds', 'gauge', 'Typical request latency.', (s) => s.latencyMs / 1000],
-  ['fleet_service_restarts_total', 'counter', 'Restarts.', (s) => s.restarts],
-  [
-    'fleet_service_version',
-    'gauge',
-    'Revision running; restarts and config pushes add one.',
-    (s) => s.version,
-  ],
-];
-
-/** Prometheus text exposition format 0.0.4; service names need no escaping (see SERVICE_NAME). */
-function metricsReply(services: ReadonlyMap<string, Service>): Reply {
-  const lines: string[] = [];
-  for (const [name, type, help, value] of FAMILIES) {
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-    for (const s of services.values()) lines.push(`${name}{service="${s.name}"} ${value(s)}`);
-  }
-  lines.push(
-    '# HELP http_requests_total Requests served (synthetic: 100 a second per replica), by status code.',
-    '# TYPE http_requests_total counter',
-  );
-  for (const s of services.values()) {
-    lines.push(`http_requests_total{service="${s.name}",code="200"} ${Math.floor(s.served.ok)}`);
-    lines.push(`http_requests_total{service="${s.name}",code="500"} ${Math.floor(s.served.failed)}`);
-  }
-  const headers = { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' };
-  return { status: 200, headers, body: `${lines.join('\n')}\n` };
-}
-
-function json(status: number, value: unknown, headers: Record<string, string> = {}): Reply {
-  return { status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(value) };
-}
-
-/** A 400 naming every problem and where it is. */
-function invalid(error: z.ZodError, prefix = ''): Reply {
-  const problems = describe(error, prefix);
-  return json(400, { error: problems.join('; '), problems });
-}
-
-function describe(error: z.ZodError, prefix = ''): string[] {
-  return error.issues.map((issue) => {
-    const path = issue.path.join('.');
-    return path === '' && prefix === '' ? issue.message : `${prefix}${path}: ${issue.message}`;
-  });
-}
-
 function send(res: ServerResponse, reply: Reply): void {
   res.writeHead(reply.status, reply.headers).end(reply.body);
-}
-
-function parseJson(text: string): { ok: true; value: unknown } | { ok: false; value: string; error: string } {
-  if (text.trim() === '') return { ok: true, value: null };
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch (error) {
-    return { ok: false, value: text, error: (error as Error).message };
-  }
 }
 
 /** Node lower-cases header names already; repeated headers are joined as HTTP allows. */

@@ -13,6 +13,11 @@ import type { ExecutionService } from './execution-service.ts';
 /** Cross-process changes (another replica, the CLI) are noticed by polling at this pace. */
 const POLL_MS = 1_000;
 
+export interface Attention {
+  readonly action: ActionRecord;
+  readonly reason: string;
+}
+
 export class ActionQueries {
   readonly #store: StoreReader;
   readonly #events: ActionEvents;
@@ -63,6 +68,32 @@ export class ActionQueries {
       throw new AirlockError('not_found', `no action ${id}`);
     }
     return action;
+  }
+
+  /**
+   * Actions people must look at: outcome unknown (interrupted, timed out, permit expired), or a
+   * failed verification whose rollback failed too. Newest first.
+   */
+  async needingAttention(limit = 100): Promise<Attention[]> {
+    const store = this.#store;
+    const found = [
+      ...(await store.listActions({ status: 'unknown', limit })),
+      ...(await store.listActions({ status: 'failed', limit })),
+    ];
+    const executions = new Map(
+      (await store.listExecutions({ actionIds: found.map((a) => a.id) }, found.length)).map((e) => [
+        e.actionId,
+        e,
+      ]),
+    );
+    return found
+      .flatMap((action) => {
+        const reason = executions.get(action.id)?.state.attention;
+        if (typeof reason === 'string') return [{ action, reason }];
+        return action.status === 'unknown' ? [{ action, reason: 'the outcome is unknown' }] : [];
+      })
+      .sort((a, b) => b.action.updatedAt.localeCompare(a.action.updatedAt))
+      .slice(0, limit);
   }
 
   path(id: string): Promise<AuditRecord[]> {

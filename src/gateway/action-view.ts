@@ -4,8 +4,9 @@ import { ACTION_STATUS_OF } from '../approvals/approval.ts';
 import type { AuditRef } from '../audit/audit-event.ts';
 import type { JsonObject } from '../domain/json.ts';
 import type { ActionRecord, Approval, ExecutionRecord } from '../store/records.ts';
+import type { Attention } from './action-queries.ts';
 import { approvalSummary } from './approval-view.ts';
-import type { Attention, PermitGrant } from './execution-service.ts';
+import type { PermitGrant } from './execution-service.ts';
 
 export interface PathStep {
   readonly seq: number;

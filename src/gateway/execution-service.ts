@@ -5,7 +5,6 @@
  * or hands the agent a single-use permit. What follows (verification, rollback) is Aftercare's.
  */
 
-import { randomBytes } from 'node:crypto';
 import type { CatalogEntry } from '../catalog/catalog.ts';
 import { AirlockError } from '../domain/errors.ts';
 import type { JsonObject } from '../domain/json.ts';
@@ -15,13 +14,13 @@ import { runExecutor } from '../execution/run-executor.ts';
 import type { TemplateEnv } from '../execution/template.ts';
 import type { Project } from '../project/project-loader.ts';
 import type { ActionRecord, AgentRecord, ExecutionRecord } from '../store/records.ts';
-import type { Store, StoreTx } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
 import type { ActionEvents } from './action-events.ts';
 import { type Aftercare, contextOf } from './aftercare.ts';
-import { openingFor } from './approval-records.ts';
 import type { Clock } from './clock.ts';
-import { applyStep, type Step, stepEvents } from './execution-steps.ts';
-import type { FreezeService, FreezeState } from './freeze-service.ts';
+import { claimExecution, permitKey } from './execution-claim.ts';
+import { applyStep, type Step } from './execution-steps.ts';
+import type { FreezeService } from './freeze-service.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -44,11 +43,6 @@ export interface PermitGrant {
   readonly expiresAt: string;
 }
 
-export interface Attention {
-  readonly action: ActionRecord;
-  readonly reason: string;
-}
-
 export interface OutcomeReport {
   readonly permit: string;
   readonly outcome: 'succeeded' | 'failed';
@@ -56,19 +50,8 @@ export interface OutcomeReport {
   readonly detail?: JsonObject | null | undefined;
 }
 
-const PERMIT_KEY = 'permit_key';
 /** Cleared actions picked up on start-up, per pass. */
 const RECOVERY_BATCH = 500;
-
-type Claim = (
-  | { readonly kind: 'run'; readonly action: ActionRecord; readonly entry: CatalogEntry }
-  | { readonly kind: 'permit'; readonly grant: PermitGrant }
-  | { readonly kind: 'none' }
-) & {
-  /** The action's new status, announced once the transaction has committed. */
-  readonly status?: ActionRecord['status'];
-  readonly notify?: boolean;
-};
 
 export class ExecutionService {
   readonly #deps: ExecutionDeps;
@@ -76,6 +59,12 @@ export class ExecutionService {
   /** Actions this process is executing, verifying or rolling back now: recovery leaves them alone. */
   readonly #active = new Set<string>();
   #key: Promise<Buffer> | null = null;
+
+  /** The key that signs permits: made once, shared by every replica through the store. */
+  #permitKey(): Promise<Buffer> {
+    this.#key ??= permitKey(this.#deps.store);
+    return this.#key;
+  }
 
   constructor(deps: ExecutionDeps) {
     this.#deps = deps;
@@ -100,7 +89,10 @@ export class ExecutionService {
       : null;
     // The key is read (or made) before the claim's transaction: never a write inside a write.
     const key = await this.#permitKey();
-    const claim = await store.write((tx) => this.#claim(tx, actionId, project(), freeze, key));
+    const claim = await store.write((tx) =>
+      claimExecution(tx, { actionId, project: project(), freeze, key, now: clock.now() }),
+    );
+    if (claim.kind === 'permit') this.#deps.metrics.permits.inc({ event: 'issued' });
     if (claim.status !== undefined) {
       // The sequence number is not known here; listeners re-read the action.
       this.#deps.events.publish({ actionId, agentId: action.agentId, status: claim.status, seq: 0 });
@@ -181,32 +173,6 @@ export class ExecutionService {
     this.#deps.metrics.executions.inc({ mode: 'agent', outcome: report.outcome });
     if (verify) this.#track(actionId, () => this.#deps.aftercare.verify(actionId));
     return stepped.execution;
-  }
-
-  /**
-   * Actions people must look at: outcome unknown (interrupted, timed out, permit expired), or a
-   * failed verification whose rollback failed too. Newest first.
-   */
-  async needingAttention(limit = 100): Promise<Attention[]> {
-    const { store } = this.#deps;
-    const found = [
-      ...(await store.listActions({ status: 'unknown', limit })),
-      ...(await store.listActions({ status: 'failed', limit })),
-    ];
-    const executions = new Map(
-      (await store.listExecutions({ actionIds: found.map((a) => a.id) }, found.length)).map((e) => [
-        e.actionId,
-        e,
-      ]),
-    );
-    return found
-      .flatMap((action) => {
-        const reason = executions.get(action.id)?.state.attention;
-        if (typeof reason === 'string') return [{ action, reason }];
-        return action.status === 'unknown' ? [{ action, reason: 'the outcome is unknown' }] : [];
-      })
-      .sort((a, b) => b.action.updatedAt.localeCompare(a.action.updatedAt))
-      .slice(0, limit);
   }
 
   /** Start cleared actions nobody claimed (approved from the command line, or a crash came between). */
@@ -311,102 +277,6 @@ export class ExecutionService {
     this.#running.add(tracked);
   }
 
-  /** The claim, in one transaction: re-check the agent and the freeze, then insert the execution row. */
-  async #claim(
-    tx: StoreTx,
-    actionId: string,
-    project: Project,
-    freeze: FreezeState | null,
-    key: Buffer,
-  ): Promise<Claim> {
-    const at = this.#deps.clock.now();
-    const iso = at.toISOString();
-    const action = await tx.getAction(actionId);
-    if (action === null || action.status !== 'approved' || (await tx.getExecution(actionId)) !== null)
-      return { kind: 'none' };
-    const refuse = async (status: 'denied' | 'failed', reason: string): Promise<Claim> => {
-      await tx.setActionStatus(actionId, status, iso);
-      await tx.appendAudit(stepEvents(actionId, [{ kind: 'execution.refused', data: { reason } }], iso), iso);
-      return { kind: 'none', status };
-    };
-    const agent = await tx.getAgent(action.agentId);
-    if (agent === null || agent.status !== 'active')
-      return refuse('denied', `agent ${action.agentId} is suspended: nothing it proposed runs`);
-    if (freeze !== null) return this.#hold(tx, action, agent, project, freeze, at);
-    const entry = project.catalog.get(action.type);
-    if (entry === undefined)
-      return refuse('failed', `action type ${action.type} is no longer in the catalog`);
-
-    await tx.recordUsage(limitKeys(action).map((key) => ({ key, actionId, at: action.createdAt })));
-    const mode = entry.execution?.mode ?? 'agent';
-    if (mode === 'agent') {
-      const ttl = entry.execution?.permitTtl ?? 600_000;
-      const permit = {
-        requestHash: action.requestHash,
-        expiresAt: new Date(at.getTime() + ttl).toISOString(),
-        nonce: randomBytes(12).toString('base64url'),
-      };
-      const execution = newExecution(actionId, 'agent', 'permitted', permit.expiresAt, { permit }, iso);
-      if (!(await tx.insertExecution(execution))) return { kind: 'none' };
-      const token = signPermit({ action: actionId, ...permit }, key);
-      await tx.appendAudit(
-        stepEvents(
-          actionId,
-          [{ kind: 'permit.issued', data: { expiresAt: permit.expiresAt, nonce: permit.nonce } }],
-          iso,
-        ),
-        iso,
-      );
-      this.#deps.metrics.permits.inc({ event: 'issued' });
-      return { kind: 'permit', grant: { token, expiresAt: permit.expiresAt }, status: 'approved' };
-    }
-    const execution = newExecution(actionId, 'gateway', 'executing', null, {}, iso);
-    if (!(await tx.insertExecution(execution))) return { kind: 'none' };
-    await tx.setActionStatus(actionId, 'executing', iso);
-    await tx.appendAudit(
-      stepEvents(
-        actionId,
-        [
-          {
-            kind: 'execution.started',
-            data: { executor: entry.execution?.executor?.kind ?? null, attempt: 1 },
-          },
-        ],
-        iso,
-      ),
-      iso,
-    );
-    return { kind: 'run', action, entry, status: 'executing' };
-  }
-
-  /** Frozen since the decision: what would have run alone waits for a human instead. */
-  async #hold(
-    tx: StoreTx,
-    action: ActionRecord,
-    agent: AgentRecord,
-    project: Project,
-    freeze: FreezeState,
-    at: Date,
-  ): Promise<Claim> {
-    const iso = at.toISOString();
-    const opening = openingFor(action, agent.owner, project.routing, at);
-    await tx.insertApprovals([opening.approval]);
-    await tx.enqueue(opening.outbox);
-    await tx.setActionStatus(action.id, 'pending_approval', iso);
-    await tx.appendAudit(
-      [
-        ...stepEvents(
-          action.id,
-          [{ kind: 'execution.held', data: { freeze: freeze.source, reason: freeze.reason, by: freeze.by } }],
-          iso,
-        ),
-        ...opening.events,
-      ],
-      iso,
-    );
-    return { kind: 'none', status: 'pending_approval', notify: opening.outbox.length > 0 };
-  }
-
   /** Run the executor (retrying only an idempotent type), record the outcome, then verify. */
   async #execute(action: ActionRecord, entry: CatalogEntry): Promise<void> {
     const { store, clock, events, env, metrics } = this.#deps;
@@ -503,21 +373,6 @@ export class ExecutionService {
     return stepped !== null;
   }
 
-  /** The key that signs permits: made once, shared by every replica through the store. */
-  #permitKey(): Promise<Buffer> {
-    this.#key ??= (async () => {
-      const { store } = this.#deps;
-      let key = await store.getSetting(PERMIT_KEY);
-      if (key === null) {
-        await store.write((tx) => tx.putSettingIfAbsent(PERMIT_KEY, randomBytes(32).toString('base64')));
-        key = await store.getSetting(PERMIT_KEY);
-      }
-      if (key === null) throw new Error('the permit key could not be stored');
-      return Buffer.from(key, 'base64');
-    })();
-    return this.#key;
-  }
-
   #log(action: ActionRecord, result: ExecutorOutcome): void {
     const level = result.outcome === 'succeeded' ? 'info' : 'warn';
     this.#deps.logger[level](
@@ -525,23 +380,6 @@ export class ExecutionService {
       `${action.id} ${action.type}@${action.environment}: ${result.outcome}: ${result.message}`,
     );
   }
-}
-
-/** The limit counters a cleared action counts against (decided with it, in its facts). */
-export function limitKeys(action: ActionRecord): string[] {
-  const limits = (action.facts as { limits?: readonly { key?: string | null }[] }).limits ?? [];
-  return limits.flatMap((l) => (typeof l.key === 'string' ? [l.key] : []));
-}
-
-function newExecution(
-  actionId: string,
-  mode: ExecutionRecord['mode'],
-  phase: ExecutionRecord['phase'],
-  deadline: string | null,
-  state: JsonObject,
-  at: string,
-): ExecutionRecord {
-  return { actionId, mode, phase, deadline, attempts: 1, state, version: 1, createdAt: at, updatedAt: at };
 }
 
 function sleep(ms: number): Promise<void> {

@@ -45,7 +45,7 @@ export const listApprovalsRoute: Route = {
         const action = actions[i];
         return action == null ? [] : [approvalView(approval, action, person)];
       }),
-      attention: (await airlock.executions.needingAttention(q.limit)).map(attentionView),
+      attention: (await airlock.actions.needingAttention(q.limit)).map(attentionView),
     };
   },
 };

@@ -95,7 +95,7 @@ export const approvalsCommands: readonly Command[] = [
             : await airlock.approvals.pendingFor(person, 500);
         return {
           items: await views(airlock, approvals, person),
-          attention: (await airlock.executions.needingAttention(100)).map(attentionView),
+          attention: (await airlock.actions.needingAttention(100)).map(attentionView),
           now: airlock.clock.now(),
         };
       });
