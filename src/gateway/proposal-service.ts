@@ -13,11 +13,11 @@ import type { Decision, DecisionEffect } from '../domain/decision.ts';
 import { AirlockError, type ErrorDetail } from '../domain/errors.ts';
 import type { JsonObject } from '../domain/json.ts';
 import { parseProposal } from '../domain/proposal-schema.ts';
-import { type CounterQuery, limitCounters, limitFacts } from '../policy/limits.ts';
+import { limitCounters, limitFacts } from '../policy/limits.ts';
 import type { Project } from '../project/project-loader.ts';
 import type { EnvironmentSpec } from '../project/project-schema.ts';
 import type { ActionRecord, AgentRecord, Approval, AuditRef } from '../store/records.ts';
-import type { Store, StoreReader } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
 import { applyWriteOps, type WriteOp } from '../store/write-ops.ts';
 import { formatScope, resolveLevel } from '../trust/scope.ts';
 import { ceilingFor } from '../trust/trust-settings.ts';
@@ -30,6 +30,7 @@ import type { PermitGrant } from './execution-service.ts';
 import type { FreezeService } from './freeze-service.ts';
 import type { GroupCommitter } from './group-commit.ts';
 import { newId } from './ids.ts';
+import { countLimits } from './limit-counts.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -366,25 +367,6 @@ function proposeOp(action: ActionRecord, opening: Opening | null): WriteOp {
     events: opening?.events,
     outbox: opening?.outbox,
   };
-}
-
-/** Read every counter the limits need; one that cannot be read is left out (the limit then fails closed). */
-async function countLimits(
-  store: StoreReader,
-  counters: readonly CounterQuery[],
-  now: Date,
-): Promise<Map<string, number>> {
-  const counts = new Map<string, number>();
-  for (const counter of counters) {
-    if (counts.has(counter.key)) continue;
-    counts.set(
-      counter.key,
-      counter.kind === 'rate'
-        ? await store.countUsage(counter.key, new Date(now.getTime() - (counter.since ?? 0)).toISOString())
-        : await store.countInFlight(counter.key),
-    );
-  }
-  return counts;
 }
 
 function sameRequestOrConflict(earlier: ActionRecord, requestHash: string): ActionRecord {
