@@ -18,8 +18,7 @@ import type {
 } from '../store/records.ts';
 import type { Store, StoreTx } from '../store/store.ts';
 import type { ActionEvents } from './action-events.ts';
-
-export const SYSTEM: Actor = { kind: 'system', id: 'airlock' };
+import { SYSTEM } from './approval-records.ts';
 
 export interface StepEvent {
   readonly kind: string;
