@@ -12,6 +12,9 @@ import { pathKinds, settle, startFleetHarness } from './execution-helpers.ts';
 import { type Harness, restart } from './harness.ts';
 import { type PrometheusServer, prometheusAvailable, startPrometheus } from './prometheus-server.ts';
 
+/** Verification takes a few seconds of samples: wait longer than the default. */
+const FINAL = ['rolled_back', 'succeeded', 'failed', 'unknown'];
+
 const ERROR_RATIO = 'fleet_service_error_ratio{service="{{targets[0].id}}"}';
 
 describe('verification with a real Prometheus, and rollback', {
@@ -85,6 +88,8 @@ describe('verification with a real Prometheus, and rollback', {
     await h.grant('ops-bot', 'deployment.scale@staging', 1);
   });
 
+  const finished = (id: string) => settle(h, agent, id, FINAL, 30_000);
+
   after(async () => {
     await h?.close();
     await prometheus?.stop();
@@ -101,13 +106,7 @@ describe('verification with a real Prometheus, and rollback', {
     const proposed = await h.propose(agent, restart({ targets: [{ id: 'checkout' }] }));
     assert.equal(proposed.body.decision.effect, 'execute', proposed.text);
 
-    const done = await settle(
-      h,
-      agent,
-      proposed.body.id,
-      ['rolled_back', 'succeeded', 'failed', 'unknown'],
-      30_000,
-    );
+    const done = await finished(proposed.body.id);
     assert.equal(done.status, 'rolled_back');
     assert.equal(done.verification.passed, false);
     assert.deepEqual(done.verification.failed, ['error ratio stays under 5%']);
@@ -155,13 +154,7 @@ describe('verification with a real Prometheus, and rollback', {
       body: { verdict: 'approve' },
     });
     assert.equal(vote.status, 200, vote.text);
-    const done = await settle(
-      h,
-      agent,
-      proposed.body.id,
-      ['rolled_back', 'succeeded', 'failed', 'unknown'],
-      30_000,
-    );
+    const done = await finished(proposed.body.id);
     assert.equal(done.status, 'rolled_back');
     assert.equal(fleet.service('checkout')?.replicas, 4, 'scaled back to the previous replicas');
     const scales = fleet.calls.filter((c) => c.path === '/services/checkout/scale').map((c) => c.body);
@@ -177,13 +170,7 @@ describe('verification with a real Prometheus, and rollback', {
 
   it('a healthy restart passes every sample of the window and succeeds', async () => {
     const proposed = await h.propose(agent, restart({ targets: [{ id: 'search' }] }));
-    const done = await settle(
-      h,
-      agent,
-      proposed.body.id,
-      ['rolled_back', 'succeeded', 'failed', 'unknown'],
-      30_000,
-    );
+    const done = await finished(proposed.body.id);
     assert.equal(done.status, 'succeeded');
     assert.equal(done.verification.passed, true);
     assert.equal(done.verification.samples, 5);
@@ -205,13 +192,7 @@ describe('verification with a real Prometheus, and rollback', {
       anomalyScore: 0.1,
     });
     assert.equal(proposed.body.decision.effect, 'execute', proposed.text);
-    const done = await settle(
-      h,
-      agent,
-      proposed.body.id,
-      ['rolled_back', 'succeeded', 'failed', 'unknown'],
-      30_000,
-    );
+    const done = await finished(proposed.body.id);
     assert.equal(done.status, 'failed');
     assert.equal(done.rollback.outcome, 'failed');
     assert.match(done.execution.attention, /rollback failed/);
