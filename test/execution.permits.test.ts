@@ -5,7 +5,7 @@
  */
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, beforeEach, describe, it } from 'node:test';
 import { type Fleet, startFleet } from '../sandbox/fleet.ts';
 import { expectError } from './approval-helpers.ts';
 import { settle, startFleetHarness } from './execution-helpers.ts';
@@ -31,8 +31,10 @@ describe('permits for agent-executed action types', () => {
     h = await startFleetHarness({ fleet });
     agent = await h.agent('cache-bot');
     other = await h.agent('other-bot');
-    await h.grant('cache-bot', 'cache.flush@staging', 2);
   });
+
+  // Unknown outcomes here demote the agent; each test starts from the grant it is about.
+  beforeEach(() => h.grant('cache-bot', 'cache.flush@staging', 2));
 
   after(async () => {
     await h.close();

@@ -5,7 +5,7 @@
  */
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, beforeEach, describe, it } from 'node:test';
 import { type Fleet, startFleet } from '../sandbox/fleet.ts';
 import { routesYaml } from './approval-helpers.ts';
 import { pathKinds, settle, startFleetHarness } from './execution-helpers.ts';
@@ -83,6 +83,10 @@ describe('verification with a real Prometheus, and rollback', {
       },
     });
     agent = await h.agent('ops-bot');
+  });
+
+  // Rollbacks here demote the agent; each test starts from the grants it is about.
+  beforeEach(async () => {
     await h.grant('ops-bot', 'service.restart@staging', 2);
     await h.grant('ops-bot', 'cache.flush@staging', 2);
     await h.grant('ops-bot', 'deployment.scale@staging', 1);

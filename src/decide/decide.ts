@@ -15,7 +15,7 @@ import { judgeLimit, type LimitFact } from '../policy/limits.ts';
 import type { PolicyBundle, PolicyInput } from '../policy/policy-bundle.ts';
 import { evaluatePolicy } from '../policy/policy-evaluator.ts';
 import { checkCaps } from '../trust/level-caps.ts';
-import { type DecisionFacts, effectiveLevel } from './facts.ts';
+import { confidenceInForce, type DecisionFacts, effectiveLevel } from './facts.ts';
 
 /**
  * Decide what Airlock does with an action.
@@ -82,13 +82,28 @@ export function decide(facts: DecisionFacts, bundle: PolicyBundle): Decision {
     reversible: facts.action.reversible,
     verified: facts.action.verified,
     environment: facts.environment,
-    confidence: facts.request.confidence,
+    ...confidenceCap(facts),
     anomalyScore: facts.request.anomalyScore,
     now: new Date(facts.now),
   });
   reasons.push(...caps);
   const blocked = caps.some((c) => !c.passed);
   return finish(blocked ? 'escalate' : 'execute');
+}
+
+/** The confidence the caps check, and a note saying whether it is stated or calibrated, and why. */
+function confidenceCap(facts: DecisionFacts) {
+  const { value, basis } = confidenceInForce(facts);
+  const c = facts.calibration;
+  const note =
+    c === undefined
+      ? null
+      : basis === 'calibrated'
+        ? `stated ${facts.request.confidence}, calibrated on ${c.n} outcomes of ${c.scope}`
+        : c.knots === null
+          ? `uncalibrated: ${c.n} of ${c.minEvidence} outcomes of ${c.scope} needed`
+          : null;
+  return { confidence: value, confidenceBasis: { basis, note } };
 }
 
 /** One reason per limit fact, passed or not, and the strictest effect of those exceeded (null: none). */
@@ -129,6 +144,8 @@ function cap(code: 'level_advisory' | 'level_assisted', message: string): Reason
 export function policyInput(facts: DecisionFacts): PolicyInput {
   const request: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(facts.request)) if (value !== null) request[key] = value;
+  const calibrated = facts.calibration?.calibrated ?? null;
+  if (calibrated !== null) request.calibratedConfidence = calibrated;
   return {
     request: request as JsonObject,
     action: facts.action as unknown as JsonObject,

@@ -42,12 +42,41 @@ export interface DecisionFacts {
    * Absent in facts stored before limits existed.
    */
   readonly limits?: readonly LimitFact[] | undefined;
+  /**
+   * The agent's calibration for this scope when decided: how its stated confidence maps to the
+   * success rate observed. Absent in facts stored before calibration existed.
+   */
+  readonly calibration?: CalibrationFact | undefined;
   /** Autonomous execution halted for this agent or globally. */
   readonly frozen: boolean;
   /** Why, when frozen: who froze it (or the calendar) and their reason. */
   readonly freeze?: { readonly source: string; readonly by: string; readonly reason: string } | undefined;
   /** ISO 8601 time of the decision. */
   readonly now: string;
+}
+
+export interface CalibrationFact {
+  /** The scope the evidence was drawn from, e.g. `service.*@staging`. */
+  readonly scope: string;
+  /** Labelled outcomes with a stated confidence in the evidence window. */
+  readonly n: number;
+  /** Outcomes needed before the stated confidence is mapped. */
+  readonly minEvidence: number;
+  /** The isotonic curve (stated → observed), or null with too little evidence. */
+  readonly knots: readonly (readonly [number, number])[] | null;
+  /** The stated confidence through the curve; null when uncalibrated or none was stated. */
+  readonly calibrated: number | null;
+}
+
+/** The confidence the level thresholds use: calibrated when the evidence suffices, else the stated one. */
+export function confidenceInForce(facts: DecisionFacts): {
+  readonly value: number | null;
+  readonly basis: 'calibrated' | 'stated';
+} {
+  const calibrated = facts.calibration?.calibrated ?? null;
+  return calibrated === null
+    ? { value: facts.request.confidence, basis: 'stated' }
+    : { value: calibrated, basis: 'calibrated' };
 }
 
 export function effectiveLevel(facts: DecisionFacts): TrustLevel {

@@ -77,6 +77,8 @@ export type Reason =
       readonly code: CapCode;
       readonly passed: boolean;
       readonly message: string;
+      /** For the confidence cap: whether the stated or the calibrated confidence was used. */
+      readonly basis?: 'stated' | 'calibrated';
     };
 
 export interface Decision {

@@ -17,7 +17,7 @@ import type { ActionRecord, OutboxRecord } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
 import type { ActionEvents } from './action-events.ts';
 import type { Clock } from './clock.ts';
-import { applyStep } from './execution-steps.ts';
+import { applyStep, type StepLedger } from './execution-steps.ts';
 import { newId } from './ids.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
@@ -27,6 +27,8 @@ export interface AftercareDeps {
   readonly clock: Clock;
   readonly project: () => Project;
   readonly events: ActionEvents;
+  /** Where outcomes become evidence, and demotions follow. */
+  readonly ledger: StepLedger;
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly env: TemplateEnv;
@@ -122,8 +124,7 @@ export class Aftercare {
       return;
     }
     const claimed = await applyStep(
-      store,
-      events,
+      this.#deps,
       actionId,
       ['rolling_back'],
       clock.now().toISOString(),
@@ -144,7 +145,7 @@ export class Aftercare {
       await this.#rollbackFailed(action, 'rollback.failed', result.message, data);
       return;
     }
-    await applyStep(store, events, actionId, ['rolling_back'], clock.now().toISOString(), () => ({
+    await applyStep(this.#deps, actionId, ['rolling_back'], clock.now().toISOString(), () => ({
       phase: 'done',
       status: 'rolled_back',
       state: { rollback: { outcome: 'succeeded', message: result.message } },
@@ -165,7 +166,7 @@ export class Aftercare {
   ) {
     const { store, events, clock } = this.#deps;
     const data = { sample, of: planned, results: results as unknown as JsonValue };
-    return applyStep(store, events, actionId, ['verifying'], clock.now().toISOString(), () =>
+    return applyStep(this.#deps, actionId, ['verifying'], clock.now().toISOString(), () =>
       failed.length === 0
         ? { phase: 'verifying', state: { samples: sample }, events: [{ kind: 'verification.sample', data }] }
         : {
@@ -183,20 +184,13 @@ export class Aftercare {
 
   async #pass(actionId: string, samples: number): Promise<void> {
     const { store, events, clock } = this.#deps;
-    const stepped = await applyStep(
-      store,
-      events,
-      actionId,
-      ['verifying'],
-      clock.now().toISOString(),
-      () => ({
-        phase: 'done',
-        status: 'succeeded',
-        deadline: null,
-        state: { verification: { passed: true } },
-        events: [{ kind: 'verification.passed', data: { samples } }],
-      }),
-    );
+    const stepped = await applyStep(this.#deps, actionId, ['verifying'], clock.now().toISOString(), () => ({
+      phase: 'done',
+      status: 'succeeded',
+      deadline: null,
+      state: { verification: { passed: true } },
+      events: [{ kind: 'verification.passed', data: { samples } }],
+    }));
     if (stepped !== null) this.#deps.metrics.verifications.inc({ result: 'passed' });
   }
 
@@ -205,8 +199,7 @@ export class Aftercare {
     const { store, events, clock, project, logger } = this.#deps;
     const outbox = alertsFor(action, project(), `Rollback of ${action.id} failed: ${why}`);
     const stepped = await applyStep(
-      store,
-      events,
+      this.#deps,
       action.id,
       ['rolling_back'],
       clock.now().toISOString(),

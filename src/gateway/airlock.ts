@@ -18,6 +18,7 @@ import { ApprovalTimers } from './approval-timers.ts';
 import { AuditService } from './audit-service.ts';
 import { AuditTail } from './audit-tail.ts';
 import { authenticate, type Principal } from './auth.ts';
+import { CalibrationCache } from './calibration-cache.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { ExecutionService } from './execution-service.ts';
 import { ExecutionTimers } from './execution-timers.ts';
@@ -29,6 +30,7 @@ import { Notifier } from './notifier.ts';
 import { PeopleService } from './people-service.ts';
 import { ProjectHolder, type ReloadTrigger } from './project-holder.ts';
 import { ProposalService } from './proposal-service.ts';
+import { TrustLedger } from './trust-ledger.ts';
 import { TrustService } from './trust-service.ts';
 
 export interface AirlockOptions {
@@ -145,8 +147,9 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
   const onNotify = () => notifier.kick();
   const executes = options.executes ?? true;
 
+  const ledger = new TrustLedger({ store, clock, settings: () => project().config.trust, logger, metrics });
   const freezes = new FreezeService(store, access, clock, () => project().config.freezes);
-  const aftercare = new Aftercare({ store, clock, project, events, metrics, logger, env, onNotify });
+  const aftercare = new Aftercare({ store, clock, project, events, ledger, metrics, logger, env, onNotify });
   const executions = new ExecutionService({
     store,
     clock,
@@ -154,6 +157,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
     freezes,
     aftercare,
     events,
+    ledger,
     metrics,
     logger,
     env,
@@ -171,6 +175,8 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
     metrics,
     logger,
     freezes,
+    calibration: new CalibrationCache(store, () => project().config.trust),
+    onDenied: (action) => ledger.onDenied(action),
     onCleared: (actionId) => (executes ? executions.cleared(actionId) : Promise.resolve(null)),
     onNotify,
   });
@@ -182,6 +188,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
     events,
     metrics,
     logger,
+    ledger,
     onNotify,
     onApproved: (actionId) => (executes ? executions.cleared(actionId) : Promise.resolve(null)),
   });

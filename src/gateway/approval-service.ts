@@ -31,6 +31,8 @@ import type { Clock } from './clock.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import type { ProposalService } from './proposal-service.ts';
+import type { Demotion, TrustLedger } from './trust-ledger.ts';
+import { verdictEvidence } from './verdict-evidence.ts';
 
 export interface ApprovalDeps {
   readonly store: Store;
@@ -40,6 +42,8 @@ export interface ApprovalDeps {
   readonly events: ActionEvents;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** Where a person's verdict becomes evidence about the agent. */
+  readonly ledger: TrustLedger;
   /** New webhook messages are waiting in the outbox. */
   readonly onNotify: () => void;
   /** People approved an action: claim and start its execution. */
@@ -285,6 +289,7 @@ export class ApprovalService {
   ): Promise<Applied> {
     const at = now.toISOString();
     for (let attempt = 0; attempt <= RACE_RETRIES; attempt++) {
+      let demotions: Demotion[] = [];
       const applied = await this.#deps.store.write(async (tx): Promise<Applied | null> => {
         const current = await this.#find(tx, ref);
         if (current === null) throw new AirlockError('not_found', `no approval ${ref}`);
@@ -309,6 +314,12 @@ export class ApprovalService {
           [...transitionEvents(next.approval, next.transitions, at), ...extra.events],
           at,
         );
+        if (resolved !== undefined && action !== null)
+          demotions = await this.#deps.ledger.record(
+            tx,
+            verdictEvidence(action, resolved, next.transitions),
+            at,
+          );
         return {
           approval: next.approval,
           transitions: next.transitions,
@@ -318,7 +329,10 @@ export class ApprovalService {
           revision: next.revision,
         };
       });
-      if (applied !== null) return applied;
+      if (applied !== null) {
+        this.#deps.ledger.announce(demotions);
+        return applied;
+      }
     }
     throw new AirlockError('conflict', `approval ${ref} kept changing while this was applied; try again`);
   }

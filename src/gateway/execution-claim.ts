@@ -11,6 +11,8 @@ import { signPermit } from '../execution/permit.ts';
 import type { Project } from '../project/project-loader.ts';
 import type { ActionRecord, AgentRecord, ExecutionRecord } from '../store/records.ts';
 import type { Store, StoreTx } from '../store/store.ts';
+import { resolveLevel } from '../trust/scope.ts';
+import { ceilingFor } from '../trust/trust-settings.ts';
 import { openingFor } from './approval-records.ts';
 import type { PermitGrant } from './execution-service.ts';
 import { stepEvents } from './execution-steps.ts';
@@ -57,7 +59,17 @@ export async function claimExecution(tx: StoreTx, input: ClaimInput): Promise<Cl
   const agent = await tx.getAgent(action.agentId);
   if (agent === null || agent.status !== 'active')
     return refuse('denied', `agent ${action.agentId} is suspended: nothing it proposed runs`);
-  if (freeze !== null) return hold(tx, action, agent, project, freeze, at);
+  if (freeze !== null)
+    return hold(
+      tx,
+      action,
+      agent,
+      project,
+      { freeze: freeze.source, reason: freeze.reason, by: freeze.by },
+      at,
+    );
+  const demoted = await demotedSince(tx, action, project);
+  if (demoted !== null) return hold(tx, action, agent, project, demoted, at);
   const entry = project.catalog.get(action.type);
   if (entry === undefined) return refuse('failed', `action type ${action.type} is no longer in the catalog`);
 
@@ -102,13 +114,29 @@ export async function claimExecution(tx: StoreTx, input: ClaimInput): Promise<Cl
   return { kind: 'run', action, entry, status: 'executing' };
 }
 
-/** Frozen since the decision: what would have run alone waits for a human instead. */
+/**
+ * An action cleared without a human whose scope has lost its level since the decision: the
+ * level now in force, or null when it still holds (or a person approved the action).
+ */
+async function demotedSince(tx: StoreTx, action: ActionRecord, project: Project): Promise<JsonObject | null> {
+  if (action.decision.effect !== 'execute') return null;
+  const resolved = resolveLevel(await tx.listGrants(action.agentId), action.type, action.environment);
+  const now = Math.min(resolved.level, ceilingFor(project.config.trust, action.agentId));
+  if (now >= action.decision.trustLevel) return null;
+  return {
+    reason: `demoted from level ${action.decision.trustLevel} to ${now} since the decision`,
+    from: action.decision.trustLevel,
+    to: now,
+  };
+}
+
+/** Frozen or demoted since the decision: what would have run alone waits for a human instead. */
 async function hold(
   tx: StoreTx,
   action: ActionRecord,
   agent: AgentRecord,
   project: Project,
-  freeze: FreezeState,
+  why: JsonObject,
   at: Date,
 ): Promise<Claim> {
   const iso = at.toISOString();
@@ -117,14 +145,7 @@ async function hold(
   await tx.enqueue(opening.outbox);
   await tx.setActionStatus(action.id, 'pending_approval', iso);
   await tx.appendAudit(
-    [
-      ...stepEvents(
-        action.id,
-        [{ kind: 'execution.held', data: { freeze: freeze.source, reason: freeze.reason, by: freeze.by } }],
-        iso,
-      ),
-      ...opening.events,
-    ],
+    [...stepEvents(action.id, [{ kind: 'execution.held', data: why }], iso), ...opening.events],
     iso,
   );
   return { kind: 'none', status: 'pending_approval', notify: opening.outbox.length > 0 };

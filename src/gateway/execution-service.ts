@@ -19,7 +19,7 @@ import type { ActionEvents } from './action-events.ts';
 import { type Aftercare, contextOf } from './aftercare.ts';
 import type { Clock } from './clock.ts';
 import { claimExecution, permitKey } from './execution-claim.ts';
-import { applyStep, type Step } from './execution-steps.ts';
+import { applyStep, type Step, type StepLedger } from './execution-steps.ts';
 import type { FreezeService } from './freeze-service.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
@@ -31,6 +31,8 @@ export interface ExecutionDeps {
   readonly freezes: FreezeService;
   readonly aftercare: Aftercare;
   readonly events: ActionEvents;
+  /** Where outcomes become evidence, and demotions follow. */
+  readonly ledger: StepLedger;
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly env: TemplateEnv;
@@ -138,32 +140,25 @@ export class ExecutionService {
     }
     const verification = project().catalog.get(action.type)?.verification ?? null;
     const verify = report.outcome === 'succeeded' && verification !== null;
-    const stepped = await applyStep(
-      store,
-      this.#deps.events,
-      actionId,
-      ['permitted'],
-      now.toISOString(),
-      () => ({
-        phase: verify ? 'verifying' : 'done',
-        status: verify ? 'verifying' : report.outcome,
-        deadline: verify ? new Date(now.getTime() + (verification?.window ?? 0)).toISOString() : null,
-        state: {
-          outcome: {
-            outcome: report.outcome,
-            message: report.message ?? null,
-            reportedAt: now.toISOString(),
-          },
+    const stepped = await applyStep(this.#deps, actionId, ['permitted'], now.toISOString(), () => ({
+      phase: verify ? 'verifying' : 'done',
+      status: verify ? 'verifying' : report.outcome,
+      deadline: verify ? new Date(now.getTime() + (verification?.window ?? 0)).toISOString() : null,
+      state: {
+        outcome: {
+          outcome: report.outcome,
+          message: report.message ?? null,
+          reportedAt: now.toISOString(),
         },
-        events: [
-          {
-            kind: 'execution.reported',
-            actor: { kind: 'agent', id: agent.id },
-            data: { outcome: report.outcome, message: report.message ?? null, detail: report.detail ?? null },
-          },
-        ],
-      }),
-    );
+      },
+      events: [
+        {
+          kind: 'execution.reported',
+          actor: { kind: 'agent', id: agent.id },
+          data: { outcome: report.outcome, message: report.message ?? null, detail: report.detail ?? null },
+        },
+      ],
+    }));
     if (stepped === null) {
       const current = await store.getExecution(actionId);
       if (current?.state.expired === true)
@@ -205,7 +200,7 @@ export class ExecutionService {
     let interrupted = 0;
     for (const execution of await store.listExecutions({ phases: ['executing'] }, RECOVERY_BATCH)) {
       if (this.#active.has(execution.actionId)) continue;
-      const stepped = await applyStep(store, events, execution.actionId, ['executing'], at, () => ({
+      const stepped = await applyStep(this.#deps, execution.actionId, ['executing'], at, () => ({
         phase: 'done',
         status: 'unknown',
         state: { attention: 'interrupted mid-execution: it may or may not have taken effect' },
@@ -226,7 +221,7 @@ export class ExecutionService {
       if (this.#active.has(execution.actionId)) continue;
       if (execution.phase === 'rolling_back' && execution.state.rollbackStarted === true) {
         // The rollback may or may not have taken effect: people must look, nothing runs again.
-        const stepped = await applyStep(store, events, execution.actionId, ['rolling_back'], at, () => ({
+        const stepped = await applyStep(this.#deps, execution.actionId, ['rolling_back'], at, () => ({
           phase: 'done',
           status: 'unknown',
           state: { attention: 'interrupted mid-rollback: it may or may not have taken effect' },
@@ -293,8 +288,7 @@ export class ExecutionService {
       attempt++;
       // The retry is on record before it is made.
       const retried = await applyStep(
-        store,
-        events,
+        this.#deps,
         action.id,
         ['executing'],
         clock.now().toISOString(),
@@ -317,8 +311,7 @@ export class ExecutionService {
     const verify = result.outcome === 'succeeded' && entry.verification !== null;
     const now = clock.now();
     const stepped = await applyStep(
-      store,
-      events,
+      this.#deps,
       action.id,
       ['executing'],
       now.toISOString(),
@@ -356,19 +349,12 @@ export class ExecutionService {
   }
 
   async #expire(actionId: string, now: Date): Promise<boolean> {
-    const stepped = await applyStep(
-      this.#deps.store,
-      this.#deps.events,
-      actionId,
-      ['permitted'],
-      now.toISOString(),
-      (execution) => ({
-        phase: 'done',
-        status: 'unknown',
-        state: { expired: true, attention: 'the permit expired with no outcome reported' },
-        events: [{ kind: 'permit.expired', data: { expiresAt: execution.deadline } }],
-      }),
-    );
+    const stepped = await applyStep(this.#deps, actionId, ['permitted'], now.toISOString(), (execution) => ({
+      phase: 'done',
+      status: 'unknown',
+      state: { expired: true, attention: 'the permit expired with no outcome reported' },
+      events: [{ kind: 'permit.expired', data: { expiresAt: execution.deadline } }],
+    }));
     if (stepped !== null) this.#deps.metrics.permits.inc({ event: 'expired' });
     return stepped !== null;
   }

@@ -37,6 +37,20 @@ export interface Step {
   readonly outbox?: readonly OutboxRecord[];
 }
 
+/** Where a step's outcome becomes evidence (and, through the demotion rules, a lower level). */
+export interface StepLedger {
+  /** Inside the step's transaction: record what the step says about the agent. */
+  recordStep(tx: StoreTx, action: ActionRecord, step: Step, at: string): Promise<readonly unknown[]>;
+  /** After the commit: log and count what `recordStep` did. */
+  announce(done: readonly unknown[]): void;
+}
+
+export interface StepDeps {
+  readonly store: Store;
+  readonly events: ActionEvents;
+  readonly ledger: StepLedger;
+}
+
 export interface Stepped {
   readonly execution: ExecutionRecord;
   readonly action: ActionRecord;
@@ -53,8 +67,7 @@ export function stepEvents(actionId: string, events: readonly StepEvent[], at: s
  * not (or decide returns null). Retries a lost race a few times, re-reading each time.
  */
 export async function applyStep(
-  store: Store,
-  events: ActionEvents,
+  deps: StepDeps,
   actionId: string,
   from: readonly ExecutionPhase[],
   at: string,
@@ -64,7 +77,9 @@ export async function applyStep(
     tx: StoreTx,
   ) => Promise<Step | null> | Step | null,
 ): Promise<Stepped | null> {
+  const { store, events, ledger } = deps;
   for (let attempt = 0; attempt < 4; attempt++) {
+    let recorded: readonly unknown[] = [];
     const result = await store.write(async (tx): Promise<Stepped | null | 'raced'> => {
       const execution = await tx.getExecution(actionId);
       const action = await tx.getAction(actionId);
@@ -85,6 +100,8 @@ export async function applyStep(
         await tx.setActionStatus(actionId, step.status, at);
       await tx.enqueue(step.outbox ?? []);
       const records = await tx.appendAudit(stepEvents(actionId, step.events, at), at);
+      // After the step's own events: the evidence it gives, and any demotion that follows.
+      recorded = await ledger.recordStep(tx, action, step, at);
       return {
         execution: next,
         action: { ...action, status: step.status ?? action.status, updatedAt: at },
@@ -93,6 +110,7 @@ export async function applyStep(
     });
     if (result === 'raced') continue;
     if (result !== null) {
+      ledger.announce(recorded);
       events.publish({
         actionId,
         agentId: result.action.agentId,

@@ -136,6 +136,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly demotions = new Counter({
+    name: 'airlock_demotions_total',
+    help: 'Automatic demotions, by rule and what they did',
+    labelNames: ['rule', 'action'] as const,
+    registers: [this.registry],
+  });
+
+  readonly promotions = new Counter({
+    name: 'airlock_promotions_total',
+    help: 'Promotions signed off by an admin, by whether the criteria were overridden',
+    labelNames: ['override'] as const,
+    registers: [this.registry],
+  });
+
   setBundle(hash: string): void {
     this.bundle.reset();
     this.bundle.set({ hash }, 1);

@@ -24,6 +24,7 @@ import { ceilingFor } from '../trust/trust-settings.ts';
 import type { AccessCache } from './access-cache.ts';
 import type { ActionEvents } from './action-events.ts';
 import { type Opening, openingFor } from './approval-records.ts';
+import type { CalibrationCache } from './calibration-cache.ts';
 import type { Clock } from './clock.ts';
 import { limitKeys } from './execution-claim.ts';
 import type { PermitGrant } from './execution-service.ts';
@@ -63,6 +64,10 @@ export interface ProposalDeps {
   readonly events: ActionEvents;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** Each scope's calibration of stated confidence. */
+  readonly calibration: CalibrationCache;
+  /** Proposals denied at their decision go here (bursts of them can demote). */
+  readonly onDenied: (action: ActionRecord) => Promise<void>;
   /** The kill switch: is autonomous execution halted for this agent here and now? */
   readonly freezes: Pick<FreezeService, 'check'>;
   /** An action was cleared for execution: claim and start it (answers a permit for agent-executed types). */
@@ -152,8 +157,24 @@ export class ProposalService {
       seq: written.records.at(-1)?.seq ?? 0,
     });
     this.#log(action, decision);
+    if (decision.effect === 'deny') await this.#denied(action);
     const permit = action.status === 'approved' ? await this.#clear(action) : null;
     return { action, path: written.records, replayed: false, approval: opening?.approval ?? null, permit };
+  }
+
+  /**
+   * Count a denial towards a burst before answering, so a burst's demotion is in force for the
+   * agent's next proposal; the decision stands whatever happens here.
+   */
+  async #denied(action: ActionRecord): Promise<void> {
+    try {
+      await this.#deps.onDenied(action);
+    } catch (error) {
+      this.#deps.logger.error(
+        { event: 'trust.burst_check_failed', action: action.id, err: error },
+        `checking ${action.agentId} for a burst of denials failed`,
+      );
+    }
   }
 
   /** Start what was cleared; the decision stands even if this fails (start-up recovery picks it up). */
@@ -267,6 +288,12 @@ export class ProposalService {
       request.type,
       request.environment,
     );
+    const calibration = await this.#deps.calibration.fact(
+      agent.id,
+      resolved.grant ?? { typePattern: request.type, environment: request.environment },
+      request.confidence,
+      now,
+    );
     return {
       request,
       action: {
@@ -291,6 +318,7 @@ export class ProposalService {
             : formatScope(resolved.grant.typePattern, resolved.grant.environment),
       },
       thresholds: project.config.trust.levels,
+      calibration,
       frozen: freeze !== null,
       ...(freeze === null ? {} : { freeze }),
       now: now.toISOString(),

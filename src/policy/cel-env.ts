@@ -25,6 +25,8 @@ const SCHEMAS = {
     targets: 'list<map<string, dyn>>',
     params: 'map<string, dyn>',
     confidence: 'double',
+    /** The stated confidence mapped through the scope's calibration; absent while uncalibrated. */
+    calibratedConfidence: 'double',
     anomalyScore: 'double',
     reasoning: 'string',
     context: 'map<string, dyn>',

@@ -2,6 +2,7 @@
 
 import type { Kysely, Transaction } from 'kysely';
 import { chainEvents } from '../audit/audit-event.ts';
+import * as evidence from './evidence-queries.ts';
 import * as exec from './execution-queries.ts';
 import { HotQueries, INSERT_BATCH } from './hot-queries.ts';
 import type {
@@ -11,6 +12,7 @@ import type {
   AuditRecord,
   ChainHead,
   CredentialRecord,
+  EvidenceRecord,
   ExecutionRecord,
   FreezeRecord,
   GrantRecord,
@@ -240,6 +242,10 @@ class Writes extends Reads implements StoreTx {
   async deleteFreeze(scope: string): Promise<boolean> {
     await this.#accessChanged();
     return exec.deleteFreeze(this.#tx, scope);
+  }
+
+  insertEvidence(records: readonly EvidenceRecord[]): Promise<EvidenceRecord[]> {
+    return evidence.insertEvidence(this.#tx, records);
   }
 
   putSettingIfAbsent(key: string, value: string): Promise<void> {

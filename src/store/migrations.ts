@@ -229,6 +229,33 @@ const execution: Migration = {
   },
 };
 
+const trust: Migration = {
+  async up(db: Kysely<unknown>) {
+    // The evidence ledger: one row per kind of evidence per action (recording twice keeps the first).
+    await db.schema
+      .createTable('evidence')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('agent_id', 'text', (c) => c.notNull())
+      .addColumn('action_id', 'text', (c) => c.notNull())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('environment', 'text', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('level', 'integer', (c) => c.notNull())
+      .addColumn('confidence', 'double precision')
+      .addColumn('by', 'text', (c) => c.notNull())
+      .addColumn('detail', 'text')
+      .addColumn('at', 'text', (c) => c.notNull())
+      .addUniqueConstraint('evidence_action_kind', ['action_id', 'kind'])
+      .execute();
+    await db.schema.createIndex('evidence_agent').on('evidence').columns(['agent_id', 'at']).execute();
+    // Bumped with every insert, so calibration caches in every process know to reload.
+    await db
+      .insertInto('meta' as never)
+      .values({ key: 'evidence_version', value: 0 } as never)
+      .execute();
+  },
+};
+
 export function migrationProvider(kind: DialectKind): MigrationProvider {
   return {
     async getMigrations() {
@@ -236,6 +263,7 @@ export function migrationProvider(kind: DialectKind): MigrationProvider {
         '0001_initial': initial(kind),
         '0002_approvals': approvals,
         '0003_execution': execution,
+        '0004_trust': trust,
       };
     },
   };

@@ -6,8 +6,9 @@ import type { ActionRequest, ActionStatus } from '../domain/action.ts';
 import type { Decision } from '../domain/decision.ts';
 import type { JsonObject } from '../domain/json.ts';
 import type { TrustLevel } from '../domain/levels.ts';
+import type { EvidenceKind, EvidenceRecord } from '../trust/evidence.ts';
 
-export type { Actor, Approval, AuditRecord, AuditRef, NewAuditEvent };
+export type { Actor, Approval, AuditRecord, AuditRef, EvidenceRecord, NewAuditEvent };
 
 export interface ApprovalFilter {
   readonly status?: ApprovalStatus | undefined;
@@ -128,4 +129,13 @@ export interface LimitUsage {
   readonly key: string;
   readonly actionId: string;
   readonly at: string;
+}
+
+export interface EvidenceFilter {
+  readonly agentId?: string | undefined;
+  readonly actionId?: string | undefined;
+  /** Evidence at or after this time. */
+  readonly since?: string | undefined;
+  readonly kinds?: readonly EvidenceKind[] | undefined;
+  readonly limit: number;
 }

@@ -131,6 +131,20 @@ export interface SettingsTable {
   value: string;
 }
 
+export interface EvidenceTable {
+  id: string;
+  agent_id: string;
+  action_id: string;
+  type: string;
+  environment: string;
+  kind: string;
+  level: number;
+  confidence: number | null;
+  by: string;
+  detail: string | null;
+  at: string;
+}
+
 export interface MetaTable {
   key: string;
   value: number;
@@ -150,4 +164,5 @@ export interface Database {
   limit_usage: LimitUsageTable;
   freezes: FreezesTable;
   settings: SettingsTable;
+  evidence: EvidenceTable;
 }

@@ -2,6 +2,7 @@
 
 import type { Kysely, Selectable } from 'kysely';
 import { actionFromLog, DECIDED, PROPOSED } from './action-log.ts';
+import * as evidence from './evidence-queries.ts';
 import * as exec from './execution-queries.ts';
 import type { HotQueries } from './hot-queries.ts';
 import type { PreparedQuery } from './prepared-query.ts';
@@ -14,6 +15,8 @@ import type {
   AuditRecord,
   ChainHead,
   CredentialRecord,
+  EvidenceFilter,
+  EvidenceRecord,
   ExecutionPhase,
   ExecutionRecord,
   FreezeRecord,
@@ -254,6 +257,18 @@ export class Reads implements StoreReader {
 
   getSetting(key: string): Promise<string | null> {
     return exec.getSetting(this.db, key);
+  }
+
+  listEvidence(filter: EvidenceFilter): Promise<EvidenceRecord[]> {
+    return evidence.listEvidence(this.db, filter);
+  }
+
+  evidenceVersion(): Promise<number> {
+    return evidence.evidenceVersion(this.db);
+  }
+
+  countDenied(agentId: string, since: string): Promise<number> {
+    return evidence.countDenied(this.db, agentId, since);
   }
 
   async #withVotes(rows: readonly Selectable<ApprovalsTable>[]): Promise<Approval[]> {

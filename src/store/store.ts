@@ -9,6 +9,8 @@ import type {
   AuditRecord,
   ChainHead,
   CredentialRecord,
+  EvidenceFilter,
+  EvidenceRecord,
   ExecutionPhase,
   ExecutionRecord,
   FreezeRecord,
@@ -61,6 +63,12 @@ export interface StoreReader {
   countInFlight(key: string): Promise<number>;
   listFreezes(): Promise<FreezeRecord[]>;
   getSetting(key: string): Promise<string | null>;
+  /** Evidence, oldest first. */
+  listEvidence(filter: EvidenceFilter): Promise<EvidenceRecord[]>;
+  /** Changes whenever evidence is recorded, in any process: the key for caching calibration. */
+  evidenceVersion(): Promise<number>;
+  /** Proposals of an agent denied at their decision after `since`. */
+  countDenied(agentId: string, since: string): Promise<number>;
 }
 
 /** Everything a write transaction may do; it holds the audit chain until it commits. */
@@ -100,6 +108,8 @@ export interface StoreTx extends StoreReader {
   putFreeze(freeze: FreezeRecord): Promise<void>;
   /** Lift a freeze; false when there was none. */
   deleteFreeze(scope: string): Promise<boolean>;
+  /** Record evidence, skipping kinds an action already has; returns what was recorded. */
+  insertEvidence(records: readonly EvidenceRecord[]): Promise<EvidenceRecord[]>;
   /** Keep the first value written for `key`. */
   putSettingIfAbsent(key: string, value: string): Promise<void>;
   /** Update a message only if it is still at `expectedAttempts` attempts; false otherwise. */

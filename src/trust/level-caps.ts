@@ -17,6 +17,8 @@ export interface CapInput {
     readonly changeWindows: readonly string[];
   };
   readonly confidence: number | null;
+  /** Whether `confidence` is the stated one or calibrated from evidence, and how it was got. */
+  readonly confidenceBasis: { readonly basis: 'stated' | 'calibrated'; readonly note: string | null };
   readonly anomalyScore: number | null;
   readonly now: Date;
 }
@@ -85,15 +87,17 @@ export function checkCaps(input: CapInput): CapReason[] {
     );
   }
 
-  caps.push(
-    input.confidence === null
+  const { basis, note } = input.confidenceBasis;
+  caps.push({
+    ...(input.confidence === null
       ? cap('confidence', false, `no confidence given; ${at} needs at least ${t.minConfidence}`)
       : cap(
           'confidence',
           input.confidence >= t.minConfidence,
-          `confidence ${input.confidence} ${input.confidence >= t.minConfidence ? '≥' : '<'} ${t.minConfidence}`,
-        ),
-  );
+          `${note === null ? '' : `${basis} `}confidence ${input.confidence} ${input.confidence >= t.minConfidence ? '≥' : '<'} ${t.minConfidence}${note === null ? '' : ` (${note})`}`,
+        )),
+    basis,
+  });
   caps.push(
     input.anomalyScore === null
       ? cap('anomaly_score', false, `no anomaly score given; ${at} needs at most ${t.maxAnomalyScore}`)

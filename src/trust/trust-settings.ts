@@ -1,7 +1,9 @@
 /** Trust settings: what levels 2 and 3 may do alone (DESIGN.md defaults), and per-agent ceilings. */
 
 import { z } from 'zod';
+import { durationSchema } from '../config/durations.ts';
 import { LEVELS, type TrustLevel } from '../domain/levels.ts';
+import { calibrationSchema, demotionSchema, promotionSchema } from './trust-rules.ts';
 
 const levelSchema = z.union(LEVELS.map((level) => z.literal(level))) as unknown as z.ZodType<TrustLevel>;
 
@@ -54,6 +56,11 @@ export const trustSettingsSchema = z.strictObject({
       scoped: thresholdsSchema.default(DEFAULT_THRESHOLDS.scoped),
     })
     .default(DEFAULT_THRESHOLDS),
+  /** How far back evidence counts for metrics, calibration and promotion. */
+  window: durationSchema.default(90 * 86_400_000),
+  promotion: promotionSchema,
+  demotion: demotionSchema.default(demotionSchema.parse({})),
+  calibration: calibrationSchema,
 });
 
 export type TrustSettings = z.output<typeof trustSettingsSchema>;
