@@ -113,7 +113,7 @@ export class Aftercare {
 
   /** Undo a failed action: another catalog action with mapped params, or an executor call. */
   async rollback(actionId: string): Promise<void> {
-    const { store, clock, events, project } = this.#deps;
+    const { store, clock, project } = this.#deps;
     const action = await store.getAction(actionId);
     const execution = await store.getExecution(actionId);
     if (action === null || execution === null || execution.phase !== 'rolling_back') return;
@@ -164,7 +164,7 @@ export class Aftercare {
     results: CheckResult[],
     failed: CheckResult[],
   ) {
-    const { store, events, clock } = this.#deps;
+    const { clock } = this.#deps;
     const data = { sample, of: planned, results: results as unknown as JsonValue };
     return applyStep(this.#deps, actionId, ['verifying'], clock.now().toISOString(), () =>
       failed.length === 0
@@ -183,7 +183,7 @@ export class Aftercare {
   }
 
   async #pass(actionId: string, samples: number): Promise<void> {
-    const { store, events, clock } = this.#deps;
+    const { clock } = this.#deps;
     const stepped = await applyStep(this.#deps, actionId, ['verifying'], clock.now().toISOString(), () => ({
       phase: 'done',
       status: 'succeeded',
@@ -196,7 +196,7 @@ export class Aftercare {
 
   /** The action stays failed and needs people: say so in the audit chain, the log and the route's webhooks. */
   async #rollbackFailed(action: ActionRecord, kind: string, why: string, data: JsonObject): Promise<void> {
-    const { store, events, clock, project, logger } = this.#deps;
+    const { clock, project, logger } = this.#deps;
     const outbox = alertsFor(action, project(), `Rollback of ${action.id} failed: ${why}`);
     const stepped = await applyStep(
       this.#deps,

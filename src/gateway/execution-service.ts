@@ -195,7 +195,7 @@ export class ExecutionService {
    * resumes (it only reads); a cleared action that was never claimed starts now.
    */
   async recover(): Promise<{ interrupted: number; resumed: number; started: number }> {
-    const { store, clock, events, logger } = this.#deps;
+    const { store, clock, logger } = this.#deps;
     const at = clock.now().toISOString();
     let interrupted = 0;
     for (const execution of await store.listExecutions({ phases: ['executing'] }, RECOVERY_BATCH)) {
@@ -274,7 +274,7 @@ export class ExecutionService {
 
   /** Run the executor (retrying only an idempotent type), record the outcome, then verify. */
   async #execute(action: ActionRecord, entry: CatalogEntry): Promise<void> {
-    const { store, clock, events, env, metrics } = this.#deps;
+    const { clock, env, metrics } = this.#deps;
     const execution = entry.execution;
     const executor = execution?.executor;
     if (execution === null || executor === undefined) return;
