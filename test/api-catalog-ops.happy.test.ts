@@ -2,15 +2,8 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  actionSchema,
-  agentsSchema,
-  catalogSchema,
-  healthSchema,
-  setTrustResultSchema,
-  trustSchema,
-  verifySchema,
-} from '../src/api/schemas.ts';
+import { actionSchema, agentsSchema, catalogSchema, healthSchema, verifySchema } from '../src/api/schemas.ts';
+import { setTrustResultSchema, trustSchema } from '../src/api/trust-schemas.ts';
 import { type Harness, restart, startHarness } from './harness.ts';
 
 const QUICKSTART_TYPES = [
@@ -113,22 +106,19 @@ describe('catalog, agents, trust, audit and operations', () => {
     const put = (level: number) =>
       h.request('PUT', '/v1/agents/promoted-bot/trust', {
         token: alice,
-        body: { scope: 'cache.flush@staging', level, reason: `evidence review ${level}` },
+        body: { scope: 'cache.flush@staging', level, reason: `evidence review ${level}`, override: true },
       });
     const first = await put(1);
     assert.equal(first.status, 200, first.text);
-    assert.deepEqual(setTrustResultSchema.parse(first.body), {
-      scope: 'cache.flush@staging',
-      from: 0,
-      to: 1,
-    });
+    const { promotion, ...change } = setTrustResultSchema.parse(first.body);
+    assert.deepEqual(change, { scope: 'cache.flush@staging', from: 0, to: 1 });
+    assert.equal(promotion?.override, true, 'no evidence yet: the raise is an override');
     const second = await put(2);
     assert.equal(second.status, 200, second.text);
-    assert.deepEqual(setTrustResultSchema.parse(second.body), {
-      scope: 'cache.flush@staging',
-      from: 1,
-      to: 2,
-    });
+    assert.deepEqual(
+      { ...setTrustResultSchema.parse(second.body), promotion: undefined },
+      { scope: 'cache.flush@staging', from: 1, to: 2, promotion: undefined },
+    );
 
     const trust = trustSchema.parse(
       (await h.request('GET', '/v1/agents/promoted-bot/trust', { token: alice })).body,

@@ -214,6 +214,7 @@ describe('approval deadlines across restarts of a real server process', () => {
         'service.restart@staging',
         '--level',
         '1',
+        '--override',
         '--reason',
         'x',
         '--as',

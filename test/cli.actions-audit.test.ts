@@ -20,7 +20,7 @@ describe('airlock CLI', () => {
         const alice = airlock.people.get('alice');
         await airlock.agents.add({ id: 'proposer', owner: 'sre' }, { kind: 'system', id: 'test' });
         await airlock.trust.setLevel(
-          { agentId: 'proposer', scope: 'service.restart@staging', level: 2, reason: 'test' },
+          { agentId: 'proposer', scope: 'service.restart@staging', level: 2, reason: 'test', override: true },
           alice,
         );
         const agent = await airlock.agents.get('proposer');

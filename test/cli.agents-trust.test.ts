@@ -160,6 +160,7 @@ describe('airlock CLI', () => {
         'service.restart@staging',
         '--to',
         '2',
+        '--override',
         '--reason',
         'r',
         '--as',
@@ -168,7 +169,8 @@ describe('airlock CLI', () => {
         cfg,
       );
       assert.equal(promoted.code, 0, promoted.err.join('\n'));
-      assert.deepEqual(promoted.out, ['bot service.restart@staging: level 0 (advisory) → 2 (conditional)']);
+      assert.equal(promoted.out[0], 'bot service.restart@staging: level 0 (advisory) → 2 (conditional)');
+      assert.match(promoted.out[1] ?? '', /^override recorded: \d+ criteria unmet$/);
 
       const view = await cliJson('trust', 'show', 'bot', '--config', cfg);
       assert.equal(view.agent, 'bot');
@@ -178,13 +180,18 @@ describe('airlock CLI', () => {
       assert.equal(scope.scope, 'service.restart@staging');
       assert.equal(scope.level, 2);
       assert.equal(scope.effective, 2);
-      assert.equal(scope.grantedBy, 'alice');
-      assert.equal(scope.reason, 'r');
+      assert.equal(scope.grant.grantedBy, 'alice');
+      assert.equal(scope.grant.reason, 'r');
+      assert.equal(scope.next.to, 3);
 
       const text = await cli('trust', 'show', 'bot', '--config', cfg);
       assert.equal(text.code, 0);
-      assert.equal(text.out[0], 'bot: ceiling 3 (scoped); unlisted scopes are level 0 (advisory)');
-      assert.match(text.out[2] ?? '', /^service\.restart@staging +2 \(conditional\) +alice +\S+ +r$/);
+      assert.equal(text.out[0], 'bot: ceiling 3 (scoped); scopes not listed are level 0 (advisory)');
+      assert.match(
+        text.out[2] ?? '',
+        /^service\.restart@staging — level 2 \(conditional\), since \S+ by alice: r$/,
+      );
+      assert.ok(text.out.includes('  next: level 3 — blocked by'), text.out.join('\n'));
     });
 
     it('trust promote: without --as exits 2, as an approver exits 1, to a lower level exits 1', async () => {
@@ -258,7 +265,7 @@ describe('airlock CLI', () => {
         1,
         'airlock: service.restart@staging is at level 1; demote needs a lower level',
       );
-      await cliJson('trust', 'promote', 'bot', 'cache.flush@*', '--to', '3', ...up);
+      await cliJson('trust', 'promote', 'bot', 'cache.flush@*', '--to', '3', '--override', ...up);
 
       const revoked = await cliJson(
         'trust',
@@ -272,6 +279,7 @@ describe('airlock CLI', () => {
         cfg,
       );
       assert.equal(revoked.agent, 'bot');
+      assert.equal(revoked.frozen, true);
       assert.deepEqual(
         revoked.changes
           .map((c: { scope: string; from: number; to: number }) => [c.scope, c.from, c.to])
@@ -284,7 +292,11 @@ describe('airlock CLI', () => {
       const view = await cliJson('trust', 'show', 'bot', '--config', cfg);
       assert.deepEqual(
         view.scopes
-          .map((s: { scope: string; level: number; reason: string }) => [s.scope, s.level, s.reason])
+          .map((s: { scope: string; level: number; grant: { reason: string } }) => [
+            s.scope,
+            s.level,
+            s.grant.reason,
+          ])
           .sort(),
         [
           ['cache.flush@*', 0, 'incident 42'],
@@ -293,7 +305,17 @@ describe('airlock CLI', () => {
       );
       const again = await cli('trust', 'revoke', 'bot', '--reason', 'x', '--as', 'alice', '--config', cfg);
       assert.equal(again.code, 0);
-      assert.deepEqual(again.out, ['bot held no level above 0']);
+      assert.deepEqual(again.out, [
+        'bot held no level above 0',
+        'bot frozen: nothing it proposes runs without a human until unfrozen',
+      ]);
+      const freezes = await cliJson('freeze', '--list', '--config', cfg);
+      assert.ok(
+        freezes.freezes.some(
+          (f: { scope: string; reason: string }) => f.scope === 'bot' && /^trust revoked: /.test(f.reason),
+        ),
+        'revoke freezes the agent, saying why',
+      );
       assertFails(
         await cli('trust', 'revoke', 'bot', '--reason', 'x', '--as', 'bob', '--config', cfg),
         1,

@@ -17,7 +17,7 @@ describe('airlock approvals', () => {
       if ((await airlock.store.getAgent('cli-bot')) === null) {
         await airlock.agents.add({ id: 'cli-bot', owner: 'sre' }, { kind: 'system', id: 'test' });
         await airlock.trust.setLevel(
-          { agentId: 'cli-bot', scope: 'service.restart@staging', level: 1, reason: 'test' },
+          { agentId: 'cli-bot', scope: 'service.restart@staging', level: 1, reason: 'test', override: true },
           airlock.people.get('alice'),
         );
       }

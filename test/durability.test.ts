@@ -51,7 +51,7 @@ describe('durability', () => {
       { kind: 'system', id: 'test' },
     );
     await setup.trust.setLevel(
-      { agentId: 'crash-bot', scope: 'service.restart@staging', level: 2, reason: 'test' },
+      { agentId: 'crash-bot', scope: 'service.restart@staging', level: 2, reason: 'test', override: true },
       setup.people.get('alice'),
     );
     await setup.close();

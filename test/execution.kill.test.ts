@@ -73,7 +73,7 @@ describe('an execution interrupted by SIGKILL', () => {
       agentToken = (await setup.agents.add({ id: 'kill-bot', owner: 'sre' }, { kind: 'system', id: 'test' }))
         .token;
       await setup.trust.setLevel(
-        { agentId: 'kill-bot', scope: 'service.restart@staging', level: 2, reason: 'test' },
+        { agentId: 'kill-bot', scope: 'service.restart@staging', level: 2, reason: 'test', override: true },
         setup.people.get('alice'),
       );
       bobToken = await setup.people.issueToken('bob', { kind: 'system', id: 'test' });

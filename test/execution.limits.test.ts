@@ -87,7 +87,7 @@ describe('a rate limit under parallel proposals', () => {
       // Another agent has its own counter.
       await reopened.agents.add({ id: 'other-bot', owner: 'sre' }, { kind: 'system', id: 'test' });
       await reopened.trust.setLevel(
-        { agentId: 'other-bot', scope: 'service.restart@staging', level: 2, reason: 'test' },
+        { agentId: 'other-bot', scope: 'service.restart@staging', level: 2, reason: 'test', override: true },
         reopened.people.get('alice'),
       );
       const other = await reopened.store.getAgent('other-bot');

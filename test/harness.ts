@@ -157,7 +157,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     async grant(agentId, scope, level) {
       const alice = airlock.people.get('alice');
-      await airlock.trust.setLevel({ agentId, scope, level, reason: 'test grant' }, alice);
+      await airlock.trust.setLevel({ agentId, scope, level, reason: 'test grant', override: true }, alice);
     },
     request,
     propose: (token, body) => request('POST', '/v1/actions', { token, body }),

@@ -42,7 +42,7 @@ describe('airlock serve: SIGHUP reloads, SIGTERM stops (a real process)', () => 
       0,
     );
     const { token } = JSON.parse(out.join('\n')) as { token: string };
-    const grant = ['trust', 'set', 'triage-bot', 'service.restart@staging', '--level', '2'];
+    const grant = ['trust', 'set', 'triage-bot', 'service.restart@staging', '--level', '2', '--override'];
     assert.equal(await main([...grant, '--reason', 'r', '--as', 'alice', '--config', configPath], io), 0);
 
     const proc = spawn(

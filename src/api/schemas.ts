@@ -198,31 +198,6 @@ export const agentSchema = z.object({
 
 export const agentsSchema = z.object({ agents: z.array(agentSchema) });
 
-export const trustSchema = z.object({
-  agent: z.string(),
-  ceiling: level,
-  scopes: z.array(
-    z.object({
-      scope: z.string(),
-      typePattern: z.string(),
-      environment: z.string(),
-      level,
-      effective: level,
-      grantedBy: z.string(),
-      reason: z.string(),
-      grantedAt: z.string(),
-    }),
-  ),
-});
-
-export const setTrustBodySchema = z.strictObject({
-  scope: z.string().min(1).describe('<type pattern>@<environment>, e.g. service.restart@staging'),
-  level,
-  reason: z.string().min(1),
-});
-
-export const setTrustResultSchema = z.object({ scope: z.string(), from: level, to: level });
-
 export const verifySchema = z.object({
   ok: z.boolean(),
   events: z.number().int(),

@@ -9,9 +9,9 @@ import { openApiDocument } from './openapi.ts';
 import { admit, type Route } from './route.ts';
 import { decideApprovalRoute } from './routes/decide-approval.ts';
 import { eventsRoute } from './routes/events.ts';
+import { reportIncidentRoute, reviewAdviceRoute } from './routes/evidence.ts';
 import { freezeRoute, listFreezesRoute, unfreezeRoute } from './routes/freeze.ts';
 import { getActionRoute } from './routes/get-action.ts';
-import { getAgentTrustRoute } from './routes/get-agent-trust.ts';
 import { getApprovalRoute } from './routes/get-approval.ts';
 import { getCatalogRoute } from './routes/get-catalog.ts';
 import { healthRoute, readyRoute } from './routes/health.ts';
@@ -21,7 +21,12 @@ import { listApprovalsRoute } from './routes/list-approvals.ts';
 import { metricsRoute } from './routes/metrics.ts';
 import { proposeActionRoute } from './routes/propose-action.ts';
 import { reportOutcomeRoute } from './routes/report-outcome.ts';
-import { setAgentTrustRoute } from './routes/set-agent-trust.ts';
+import {
+  getAgentTrustRoute,
+  recommendationsRoute,
+  revokeTrustRoute,
+  setAgentTrustRoute,
+} from './routes/trust.ts';
 import { verifyAuditRoute } from './routes/verify-audit.ts';
 import { waitActionRoute } from './routes/wait-action.ts';
 
@@ -47,6 +52,8 @@ export const ROUTES: readonly Route[] = [
   getActionRoute,
   waitActionRoute,
   reportOutcomeRoute,
+  reviewAdviceRoute,
+  reportIncidentRoute,
   listApprovalsRoute,
   getApprovalRoute,
   decideApprovalRoute,
@@ -55,6 +62,8 @@ export const ROUTES: readonly Route[] = [
   listAgentsRoute,
   getAgentTrustRoute,
   setAgentTrustRoute,
+  revokeTrustRoute,
+  recommendationsRoute,
   listFreezesRoute,
   freezeRoute,
   unfreezeRoute,

@@ -8,6 +8,7 @@ import { actionsCommands } from './commands/actions.ts';
 import { agentsCommands } from './commands/agents.ts';
 import { approvalsCommands } from './commands/approvals.ts';
 import { auditCommands } from './commands/audit.ts';
+import { evidenceCommands } from './commands/evidence.ts';
 import { freezeCommands } from './commands/freeze.ts';
 import { initCommand } from './commands/init.ts';
 import { peopleCommands } from './commands/people.ts';
@@ -24,6 +25,7 @@ export const COMMANDS: readonly Command[] = [
   ...trustCommands,
   ...freezeCommands,
   ...actionsCommands,
+  ...evidenceCommands,
   ...approvalsCommands,
   ...auditCommands,
 ];

@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   permit_expired: 409,
   /** The action is not in a state that allows this (e.g. an outcome for an action Airlock executes). */
   invalid_state: 409,
+  /** A promotion whose criteria the evidence does not meet (an admin may override, recorded). */
+  criteria_not_met: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   validation_failed: 422,

@@ -20,6 +20,7 @@ import { AuditTail } from './audit-tail.ts';
 import { authenticate, type Principal } from './auth.ts';
 import { CalibrationCache } from './calibration-cache.ts';
 import { type Clock, systemClock } from './clock.ts';
+import { EvidenceService } from './evidence-service.ts';
 import { ExecutionService } from './execution-service.ts';
 import { ExecutionTimers } from './execution-timers.ts';
 import { FreezeService } from './freeze-service.ts';
@@ -59,6 +60,10 @@ export interface Airlock {
   readonly agents: AgentService;
   readonly people: PeopleService;
   readonly trust: TrustService;
+  /** People's verdicts on advice, and incidents reported afterwards. */
+  readonly evidence: EvidenceService;
+  /** The evidence ledger and automatic demotion. */
+  readonly ledger: TrustLedger;
   readonly audit: AuditService;
   readonly proposals: ProposalService;
   readonly approvals: ApprovalService;
@@ -210,7 +215,10 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       clock,
       () => project().config.trust,
       () => new Set(project().environments.keys()),
+      metrics,
     ),
+    evidence: new EvidenceService(store, clock, ledger),
+    ledger,
     audit: new AuditService(store),
     proposals,
     approvals,

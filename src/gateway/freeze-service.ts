@@ -133,6 +133,6 @@ export class FreezeService {
   }
 }
 
-function freezeSubject(scope: string): string {
+export function freezeSubject(scope: string): string {
   return scope === GLOBAL_SCOPE ? 'freeze' : `freeze:${scope}`;
 }

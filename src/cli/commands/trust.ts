@@ -1,9 +1,10 @@
-/** `airlock trust show|set|promote|demote|revoke`: levels per scope, changed only by a named admin. */
+/** `airlock trust show|recommend|set|promote|demote|revoke`: levels per scope, on evidence, changed only by a named admin. */
 
 import { levelLabel, type TrustLevel } from '../../domain/levels.ts';
-import { CliError, type Command, type CommandContext, required, requiredOption } from '../command.ts';
+import { CliError, type Command, type CommandContext, option, required, requiredOption } from '../command.ts';
 import { AS_OPTION, actingPerson, withAirlock } from '../open-airlock.ts';
-import { json, table } from '../output.ts';
+import { json } from '../output.ts';
+import { nextLines, scopeLines } from '../trust-format.ts';
 
 const SCOPE_HELP = 'scope is <type pattern>@<environment>, e.g. service.restart@staging, service.*@*';
 
@@ -19,12 +20,24 @@ const changeOptions = {
 } as const;
 
 function setVerb(name: 'set' | 'promote' | 'demote', summary: string, flag: 'level' | 'to'): Command {
+  const raises = name !== 'demote';
   return {
     name: `trust ${name}`,
     summary,
-    usage: `<agent> <scope> --${flag} <0-3> --reason <why> --as <admin>`,
+    usage: `<agent> <scope> --${flag} <0-3> --reason <why> --as <admin>${raises ? ' [--override]' : ''}`,
     json: true,
-    options: { [flag]: { type: 'string', description: 'The new level, 0-3' }, ...changeOptions },
+    options: {
+      [flag]: { type: 'string', description: 'The new level, 0-3' },
+      ...changeOptions,
+      ...(raises
+        ? {
+            override: {
+              type: 'boolean',
+              description: 'Raise although the promotion criteria are not met (recorded as an override)',
+            },
+          }
+        : {}),
+    },
     async run(context) {
       const agentId = required(context, 0, 'agent');
       const scope = context.positionals[1];
@@ -38,6 +51,7 @@ function setVerb(name: 'set' | 'promote' | 'demote', summary: string, flag: 'lev
             scope,
             level: to,
             reason,
+            override: context.values.override === true,
             ...(name === 'promote'
               ? { direction: 'raise' as const }
               : name === 'demote'
@@ -47,11 +61,18 @@ function setVerb(name: 'set' | 'promote' | 'demote', summary: string, flag: 'lev
           actingPerson(context, airlock, ['admin']),
         ),
       );
-      context.out(
-        context.json
-          ? json({ agent: agentId, ...change })
-          : `${agentId} ${change.scope}: level ${levelLabel(change.from)} → ${levelLabel(change.to)}`,
-      );
+      if (context.json) {
+        context.out(json({ agent: agentId, ...change }));
+        return 0;
+      }
+      context.out(`${agentId} ${change.scope}: level ${levelLabel(change.from)} → ${levelLabel(change.to)}`);
+      if (change.promotion?.override === true) {
+        const unmet = change.promotion.checks.flatMap((c) => c.criteria.filter((r) => !r.passed));
+        context.out(
+          `override recorded: ${unmet.length === 0 ? 'no criterion was unmet' : `${unmet.length} criteria unmet`}`,
+        );
+        for (const r of unmet) context.out(`  ✗ ${r.message}`);
+      }
       return 0;
     },
   };
@@ -60,42 +81,56 @@ function setVerb(name: 'set' | 'promote' | 'demote', summary: string, flag: 'lev
 export const trustCommands: readonly Command[] = [
   {
     name: 'trust show',
-    summary: "An agent's level per scope, who set it and why, and its ceiling",
+    summary: "An agent's level per scope, its evidence and calibration, and what blocks the next promotion",
     usage: '<agent>',
     json: true,
     async run(context) {
       const agentId = required(context, 0, 'agent');
-      const view = await withAirlock(context, (airlock) => airlock.trust.show(agentId));
+      const report = await withAirlock(context, (airlock) => airlock.trust.show(agentId));
       if (context.json) {
-        context.out(json(view));
+        context.out(json(report));
         return 0;
       }
       context.out(
-        `${view.agent}: ceiling ${levelLabel(view.ceiling)}; unlisted scopes are level 0 (advisory)`,
+        `${report.agent}: ceiling ${levelLabel(report.ceiling as TrustLevel)}; scopes not listed are level 0 (advisory)`,
       );
-      if (view.scopes.length > 0) {
-        context.out(
-          table(
-            view.scopes.map((s) => [
-              s.scope,
-              levelLabel(s.effective as TrustLevel) + (s.effective < s.level ? ` (granted ${s.level})` : ''),
-              s.grantedBy,
-              s.grantedAt,
-              s.reason,
-            ]),
-            ['SCOPE', 'LEVEL', 'BY', 'AT', 'REASON'],
-          ),
-        );
+      for (const scope of report.scopes) {
+        context.out('');
+        for (const line of scopeLines(scope)) context.out(line);
       }
       return 0;
     },
   },
-  setVerb('set', 'Set the level of a scope', 'level'),
-  setVerb('promote', 'Raise the level of a scope', 'to'),
+  {
+    name: 'trust recommend',
+    summary: 'Scopes whose evidence meets the criteria for their next level (an admin still signs off)',
+    usage: '[--agent <id>]',
+    json: true,
+    options: { agent: { type: 'string', description: 'Only this agent' } },
+    async run(context) {
+      const found = await withAirlock(context, (airlock) =>
+        airlock.trust.recommend(option(context, 'agent')),
+      );
+      if (context.json) context.out(json({ recommendations: found }));
+      else if (found.length === 0) context.out('no scope meets the criteria for its next level');
+      else {
+        for (const r of found) {
+          context.out(`${r.agent} ${r.scope}: level ${r.from} → ${r.to}`);
+          for (const line of nextLines(r.check, false).slice(1)) context.out(line);
+          context.out(
+            `  promote: airlock trust promote ${r.agent} '${r.scope}' --to ${r.to} --reason … --as <admin>`,
+          );
+        }
+      }
+      return 0;
+    },
+  },
+  setVerb('set', 'Set the level of a scope (a raise must meet the promotion criteria)', 'level'),
+  setVerb('promote', 'Raise the level of a scope, checked against the promotion criteria', 'to'),
   setVerb('demote', 'Lower the level of a scope', 'to'),
   {
     name: 'trust revoke',
-    summary: 'Revoke trust at once: every scope of the agent back to level 0',
+    summary: 'Revoke trust at once: every scope of the agent to level 0, and the agent frozen',
     usage: '<agent> --reason <why> --as <admin>',
     json: true,
     options: changeOptions,
@@ -105,9 +140,12 @@ export const trustCommands: readonly Command[] = [
       const changes = await withAirlock(context, (airlock) =>
         airlock.trust.revokeAll(agentId, reason, actingPerson(context, airlock, ['admin'])),
       );
-      if (context.json) context.out(json({ agent: agentId, changes }));
-      else if (changes.length === 0) context.out(`${agentId} held no level above 0`);
-      else for (const c of changes) context.out(`${agentId} ${c.scope}: level ${c.from} → 0`);
+      if (context.json) context.out(json({ agent: agentId, changes, frozen: true }));
+      else {
+        for (const c of changes) context.out(`${agentId} ${c.scope}: level ${c.from} → 0`);
+        if (changes.length === 0) context.out(`${agentId} held no level above 0`);
+        context.out(`${agentId} frozen: nothing it proposes runs without a human until unfrozen`);
+      }
       return 0;
     },
   },
