@@ -47,6 +47,11 @@ export interface AirlockOptions {
   readonly executes?: boolean;
   /** Where executors read `env.*` and `secret.*` (default: process.env). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Change the project as loaded (the simulator runs a config on an in-memory store with its own
+   * trust settings). Applies to the initial load only; a reload reads the files as they are.
+   */
+  readonly adjust?: (project: Project) => Project;
 }
 
 export interface Airlock {
@@ -94,7 +99,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
   const loaded = await loadProject(options.configPath, env);
   if (!loaded.ok)
     throw new ProblemsError(`${options.configPath}: the project does not load`, loaded.problems);
-  const initial = loaded.value;
+  const initial = options.adjust === undefined ? loaded.value : options.adjust(loaded.value);
 
   const clock = options.clock ?? systemClock;
   const logger = createLogger(options.logLevel ?? initial.config.log.level, options.logDestination);
