@@ -24,7 +24,7 @@ function toEvidence(row: Selectable<EvidenceTable>): EvidenceRecord {
   };
 }
 
-/** Oldest first. */
+/** Oldest first; the newest `filter.limit` when there are more. */
 export async function listEvidence(db: Db, filter: EvidenceFilter): Promise<EvidenceRecord[]> {
   let query = db.selectFrom('evidence').selectAll();
   if (filter.agentId !== undefined) query = query.where('agent_id', '=', filter.agentId);
@@ -34,8 +34,9 @@ export async function listEvidence(db: Db, filter: EvidenceFilter): Promise<Evid
     if (filter.kinds.length === 0) return [];
     query = query.where('kind', 'in', filter.kinds);
   }
-  const rows = await query.orderBy('at').orderBy('id').limit(filter.limit).execute();
-  return rows.map(toEvidence);
+  // The newest `limit` rows (a window that overflows loses its oldest evidence), oldest first.
+  const rows = await query.orderBy('at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+  return rows.reverse().map(toEvidence);
 }
 
 /** Insert evidence, skipping any kind an action already has; returns what was inserted. */

@@ -63,7 +63,7 @@ export interface StoreReader {
   countInFlight(key: string): Promise<number>;
   listFreezes(): Promise<FreezeRecord[]>;
   getSetting(key: string): Promise<string | null>;
-  /** Evidence, oldest first. */
+  /** Evidence, oldest first; the newest `filter.limit` when more match. */
   listEvidence(filter: EvidenceFilter): Promise<EvidenceRecord[]>;
   /** Changes whenever evidence is recorded, in any process: the key for caching calibration. */
   evidenceVersion(): Promise<number>;
