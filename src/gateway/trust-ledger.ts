@@ -76,8 +76,7 @@ export class TrustLedger implements StepLedger {
     for (const evidence of inserted) {
       const entry = entries.find((e) => e.action.id === evidence.actionId && e.kind === evidence.kind);
       if (entry === undefined) continue;
-      const demotion = await this.#demote(tx, entry.action, evidence.kind, at);
-      if (demotion !== null) demotions.push(demotion);
+      demotions.push(...(await this.#demote(tx, entry.action, evidence.kind, at)));
     }
     return demotions;
   }
@@ -153,15 +152,15 @@ export class TrustLedger implements StepLedger {
     action: ActionRecord,
     event: EvidenceKind,
     at: string,
-  ): Promise<Demotion | null> {
+  ): Promise<Demotion[]> {
     const rule = demotionFor(this.#deps.settings().demotion, event);
-    if (rule === null) return null;
+    if (rule === null) return [];
     if (EXECUTION_EVENTS.has(event)) {
       // A failed verification followed by its rollback is one failure: demote once per action.
       const first = await tx.insertEvidence([
         evidenceOf({ action, kind: 'demoted', by: SYSTEM.id, detail: rule.rule }, at),
       ]);
-      if (first.length === 0) return null;
+      if (first.length === 0) return [];
     }
     const base = {
       agentId: action.agentId,
@@ -173,7 +172,7 @@ export class TrustLedger implements StepLedger {
     const cause = `${event.replace('_', ' ')} of ${action.id}`;
     if (rule.action === 'suspend') {
       const agent = await tx.getAgent(action.agentId);
-      if (agent === null || agent.status === 'suspended') return null;
+      if (agent === null || agent.status === 'suspended') return [];
       await tx.setAgentStatus(agent.id, 'suspended', at);
       await tx.appendAudit(
         [
@@ -192,34 +191,40 @@ export class TrustLedger implements StepLedger {
         ],
         at,
       );
-      return { ...base, scope: null, from: null, to: null, suspended: true };
+      return [{ ...base, scope: null, from: null, to: null, suspended: true }];
     }
-    const resolved = resolveLevel(await tx.listGrants(action.agentId), action.type, action.environment);
-    if (resolved.grant === null || resolved.level === 0) return null;
-    const to = demotedLevel(resolved.level, rule.action);
-    const scope = formatScope(resolved.grant.typePattern, resolved.grant.environment);
-    await tx.putGrant({
-      agentId: action.agentId,
-      typePattern: resolved.grant.typePattern,
-      environment: resolved.grant.environment,
-      level: to,
-      grantedBy: SYSTEM.id,
-      reason: `automatic demotion (${rule.rule}): ${cause}`,
-      grantedAt: at,
-    });
-    const demotion: Demotion = { ...base, scope, from: resolved.level, to, suspended: false };
+    // An outcome lowers the grant that gave its action the level; a burst of denials is the
+    // agent's conduct as a whole, so it lowers every grant the agent holds.
+    const grants = await tx.listGrants(action.agentId);
+    const lowered =
+      event === 'denied_burst'
+        ? grants
+        : [resolveLevel(grants, action.type, action.environment).grant].filter((g) => g !== null);
+    const demotions: Demotion[] = [];
+    for (const grant of lowered) {
+      if (grant.level === 0) continue;
+      const to = demotedLevel(grant.level, rule.action);
+      const scope = formatScope(grant.typePattern, grant.environment);
+      await tx.putGrant({
+        ...grant,
+        agentId: action.agentId,
+        level: to,
+        grantedBy: SYSTEM.id,
+        reason: `automatic demotion (${rule.rule}): ${cause}`,
+        grantedAt: at,
+      });
+      demotions.push({ ...base, scope, from: grant.level, to, suspended: false });
+    }
     await tx.appendAudit(
-      [
-        {
-          kind: 'trust.demoted',
-          actor: SYSTEM,
-          subject: action.agentId,
-          data: { ...demotionData(base), scope, from: resolved.level, to, suspended: false },
-        },
-      ],
+      demotions.map((d) => ({
+        kind: 'trust.demoted',
+        actor: SYSTEM,
+        subject: action.agentId,
+        data: { ...demotionData(base), scope: d.scope, from: d.from, to: d.to, suspended: false },
+      })),
       at,
     );
-    return demotion;
+    return demotions;
   }
 }
 
