@@ -147,21 +147,9 @@ export class TrustLedger implements StepLedger {
     this.announce(demotions);
   }
 
-  async #demote(
-    tx: StoreTx,
-    action: ActionRecord,
-    event: EvidenceKind,
-    at: string,
-  ): Promise<Demotion[]> {
+  async #demote(tx: StoreTx, action: ActionRecord, event: EvidenceKind, at: string): Promise<Demotion[]> {
     const rule = demotionFor(this.#deps.settings().demotion, event);
     if (rule === null) return [];
-    if (EXECUTION_EVENTS.has(event)) {
-      // A failed verification followed by its rollback is one failure: demote once per action.
-      const first = await tx.insertEvidence([
-        evidenceOf({ action, kind: 'demoted', by: SYSTEM.id, detail: rule.rule }, at),
-      ]);
-      if (first.length === 0) return [];
-    }
     const base = {
       agentId: action.agentId,
       actionId: action.id,
@@ -170,9 +158,17 @@ export class TrustLedger implements StepLedger {
       action: rule.action,
     };
     const cause = `${event.replace('_', ' ')} of ${action.id}`;
+    // A failed verification followed by its rollback is one failure: demote once per action.
+    const firstForAction = async () =>
+      !EXECUTION_EVENTS.has(event) ||
+      (
+        await tx.insertEvidence([
+          evidenceOf({ action, kind: 'demoted', by: SYSTEM.id, detail: rule.rule }, at),
+        ])
+      ).length > 0;
     if (rule.action === 'suspend') {
       const agent = await tx.getAgent(action.agentId);
-      if (agent === null || agent.status === 'suspended') return [];
+      if (agent === null || agent.status === 'suspended' || !(await firstForAction())) return [];
       await tx.setAgentStatus(agent.id, 'suspended', at);
       await tx.appendAudit(
         [
@@ -201,6 +197,7 @@ export class TrustLedger implements StepLedger {
         ? grants
         : [resolveLevel(grants, action.type, action.environment).grant].filter((g) => g !== null);
     const demotions: Demotion[] = [];
+    if (!lowered.some((g) => g.level > 0) || !(await firstForAction())) return [];
     for (const grant of lowered) {
       if (grant.level === 0) continue;
       const to = demotedLevel(grant.level, rule.action);

@@ -18,7 +18,10 @@ export function demotionFor(
   rules: DemotionRules,
   kind: EvidenceKind,
 ): { readonly rule: string; readonly action: DemotionAction } | null {
-  if (kind === 'denied_burst') return { rule: 'deniedBurst', action: rules.deniedBurst.action };
+  if (kind === 'denied_burst')
+    return rules.deniedBurst.action === 'none'
+      ? null
+      : { rule: 'deniedBurst', action: rules.deniedBurst.action };
   const rule = RULE_OF[kind];
   if (rule === undefined) return null;
   return rules[rule] === 'none' ? null : { rule, action: rules[rule] };

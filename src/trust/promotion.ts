@@ -28,7 +28,8 @@ export interface PromotionCheck {
 const DAY = 86_400_000;
 
 function fixed(value: number): string {
-  return Number.isInteger(value) ? String(value) : value.toFixed(3);
+  // Enough digits that a value just short of its threshold never prints as equal to it.
+  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(6)));
 }
 
 function atLeast(
