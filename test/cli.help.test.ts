@@ -30,6 +30,7 @@ const EXPECTED_COMMANDS = [
   'audit verify',
   'audit head',
   'audit export',
+  'simulate',
 ];
 
 describe('airlock CLI', () => {

@@ -14,6 +14,7 @@ import { initCommand } from './commands/init.ts';
 import { peopleCommands } from './commands/people.ts';
 import { policyCommands } from './commands/policy.ts';
 import { serveCommand } from './commands/serve.ts';
+import { simulateCommand } from './commands/simulate.ts';
 import { trustCommands } from './commands/trust.ts';
 
 export const COMMANDS: readonly Command[] = [
@@ -28,6 +29,7 @@ export const COMMANDS: readonly Command[] = [
   ...evidenceCommands,
   ...approvalsCommands,
   ...auditCommands,
+  simulateCommand,
 ];
 
 const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
