@@ -62,7 +62,13 @@ export async function runExecuteLatency(
       { kind: 'system', id: 'bench' },
     );
     await airlock.trust.setLevel(
-      { agentId: 'bench-bot', scope: 'service.restart@staging', level: 2, reason: 'benchmark', override: true },
+      {
+        agentId: 'bench-bot',
+        scope: 'service.restart@staging',
+        level: 2,
+        reason: 'benchmark',
+        override: true,
+      },
       airlock.people.get('alice'),
     );
 

@@ -64,7 +64,13 @@ export async function runHttpThroughput(
     );
     const alice = setup.people.get('alice');
     await setup.trust.setLevel(
-      { agentId: 'bench-bot', scope: 'service.restart@staging', level: 2, reason: 'benchmark', override: true },
+      {
+        agentId: 'bench-bot',
+        scope: 'service.restart@staging',
+        level: 2,
+        reason: 'benchmark',
+        override: true,
+      },
       alice,
     );
     await setup.close();

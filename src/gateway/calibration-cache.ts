@@ -1,30 +1,41 @@
 /**
- * Each scope's calibration curve, fitted from its evidence and kept until evidence changes in any
- * process (the store bumps an evidence version with every insert). Decisions read it from here.
+ * Each scope's calibration curve, fitted from its evidence. An agent's evidence window is kept in
+ * memory and topped up per decision with what was recorded since (one indexed read, in any
+ * process), so a new outcome is in the very next curve without re-reading the whole window.
  */
 
 import type { CalibrationFact } from '../decide/facts.ts';
 import type { StoreReader } from '../store/store.ts';
 import { calibrate, fitIsotonic } from '../trust/calibration.ts';
-import { inScope, labelledPoints, type ScopePattern } from '../trust/evidence.ts';
+import { type EvidenceRecord, inScope, labelledPoints, type ScopePattern } from '../trust/evidence.ts';
 import { formatScope } from '../trust/scope.ts';
 import type { TrustSettings } from '../trust/trust-settings.ts';
 
-/** Evidence read per agent to fit its curves: the most recent this many in the window. */
+/** Evidence kept per agent: the most recent this many in the window. */
 const MAX_EVIDENCE = 20_000;
-const MAX_ENTRIES = 10_000;
+const MAX_AGENTS = 1_000;
+/** Evidence committed late with an earlier time (another process's clock) is caught within this. */
+const OVERLAP_MS = 60_000;
+/** Re-read an agent's whole window this often, whatever happened. */
+const RELOAD_MS = 300_000;
 
 interface Curve {
   readonly n: number;
   readonly knots: CalibrationFact['knots'];
 }
 
+interface AgentEvidence {
+  rows: EvidenceRecord[];
+  readonly ids: Set<string>;
+  readonly loadedAt: number;
+  /** Curves per scope and minimum, valid until the rows change. */
+  readonly curves: Map<string, Curve>;
+}
+
 export class CalibrationCache {
   readonly #store: StoreReader;
   readonly #settings: () => TrustSettings;
-  readonly #curves = new Map<string, Promise<Curve>>();
-  #version = -1;
-  #checking: Promise<void> | null = null;
+  readonly #agents = new Map<string, Promise<AgentEvidence>>();
 
   constructor(store: StoreReader, settings: () => TrustSettings) {
     this.#store = store;
@@ -38,23 +49,17 @@ export class CalibrationCache {
     stated: number | null,
     now: Date,
   ): Promise<CalibrationFact> {
-    await this.#refresh();
     const { window, calibration } = this.#settings();
+    const since = new Date(now.getTime() - window).toISOString();
+    const agent = await this.#evidence(agentId, since);
     const scopeText = formatScope(scope.typePattern, scope.environment);
-    const key = `${agentId}\u0000${scopeText}\u0000${window}\u0000${calibration.minEvidence}`;
-    let curve = this.#curves.get(key);
+    const key = `${scopeText}\u0000${calibration.minEvidence}`;
+    let curve = agent.curves.get(key);
     if (curve === undefined) {
-      if (this.#curves.size >= MAX_ENTRIES) this.#curves.clear();
-      curve = this.#fit(
-        agentId,
-        scope,
-        new Date(now.getTime() - window).toISOString(),
-        calibration.minEvidence,
-      );
-      this.#curves.set(key, curve);
-      curve.catch(() => this.#curves.delete(key));
+      curve = fit(agent.rows, scope, calibration.minEvidence);
+      agent.curves.set(key, curve);
     }
-    const { n, knots } = await curve;
+    const { n, knots } = curve;
     return {
       scope: scopeText,
       n,
@@ -64,30 +69,48 @@ export class CalibrationCache {
     };
   }
 
-  async #fit(agentId: string, scope: ScopePattern, since: string, minEvidence: number): Promise<Curve> {
-    const evidence = await this.#store.listEvidence({ agentId, since, limit: MAX_EVIDENCE });
-    // Stated confidences to the hundredth: at most 101 knots, however many outcomes.
-    const points = labelledPoints(evidence.filter((e) => inScope(scope, e))).map((p) => ({
-      ...p,
-      confidence: Math.round(p.confidence * 100) / 100,
-    }));
-    if (points.length < minEvidence) return { n: points.length, knots: null };
-    return { n: points.length, knots: fitIsotonic(points).knots };
-  }
-
-  /** One version check per turn of the event loop; any change drops every curve. */
-  #refresh(): Promise<void> {
-    if (this.#checking === null) {
-      this.#checking = this.#store.evidenceVersion().then((version) => {
-        if (version !== this.#version) {
-          this.#curves.clear();
-          this.#version = version;
-        }
-      });
-      setImmediate(() => {
-        this.#checking = null;
-      });
+  /** The agent's evidence in the window, as of now. */
+  async #evidence(agentId: string, since: string): Promise<AgentEvidence> {
+    const cached = this.#agents.get(agentId);
+    const current = cached === undefined ? undefined : await cached.catch(() => undefined);
+    if (current === undefined || Date.now() - current.loadedAt > RELOAD_MS) {
+      if (this.#agents.size >= MAX_AGENTS) this.#agents.clear();
+      const loading = this.#store.listEvidence({ agentId, since, limit: MAX_EVIDENCE }).then((rows) => ({
+        rows,
+        ids: new Set(rows.map((r) => r.id)),
+        loadedAt: Date.now(),
+        curves: new Map<string, Curve>(),
+      }));
+      this.#agents.set(agentId, loading);
+      return loading;
     }
-    return this.#checking;
+    const last = current.rows.at(-1)?.at ?? since;
+    const from = new Date(Math.max(Date.parse(since), Date.parse(last) - OVERLAP_MS)).toISOString();
+    const recent = await this.#store.listEvidence({ agentId, since: from, limit: MAX_EVIDENCE });
+    let changed = false;
+    for (const row of recent) {
+      if (current.ids.has(row.id)) continue;
+      current.ids.add(row.id);
+      current.rows.push(row);
+      changed = true;
+    }
+    if (changed)
+      current.rows.sort((a, b) => (a.at === b.at ? a.id.localeCompare(b.id) : a.at < b.at ? -1 : 1));
+    if ((current.rows[0]?.at ?? since) < since) {
+      current.rows = current.rows.filter((r) => r.at >= since);
+      changed = true;
+    }
+    if (changed) current.curves.clear();
+    return current;
   }
+}
+
+function fit(rows: readonly EvidenceRecord[], scope: ScopePattern, minEvidence: number): Curve {
+  // Stated confidences to the hundredth: at most 101 knots, however many outcomes.
+  const points = labelledPoints(rows.filter((e) => inScope(scope, e))).map((p) => ({
+    ...p,
+    confidence: Math.round(p.confidence * 100) / 100,
+  }));
+  if (points.length < minEvidence) return { n: points.length, knots: null };
+  return { n: points.length, knots: fitIsotonic(points).knots };
 }

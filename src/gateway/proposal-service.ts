@@ -157,7 +157,8 @@ export class ProposalService {
       seq: written.records.at(-1)?.seq ?? 0,
     });
     this.#log(action, decision);
-    if (decision.effect === 'deny') await this.#denied(action);
+    // A burst counts what policy and limits denied, not a suspended agent's every attempt.
+    if (decision.effect === 'deny' && !facts.agent.suspended) await this.#denied(action);
     const permit = action.status === 'approved' ? await this.#clear(action) : null;
     return { action, path: written.records, replayed: false, approval: opening?.approval ?? null, permit };
   }

@@ -62,23 +62,7 @@ export async function insertEvidence(db: Db, records: readonly EvidenceRecord[])
       .executeTakeFirst();
     if (Number(result.numInsertedOrUpdatedRows ?? 0) === 1) inserted.push(e);
   }
-  if (inserted.length > 0) {
-    await db
-      .updateTable('meta')
-      .set((eb) => ({ value: eb('value', '+', 1) }))
-      .where('key', '=', 'evidence_version')
-      .execute();
-  }
   return inserted;
-}
-
-export async function evidenceVersion(db: Db): Promise<number> {
-  const row = await db
-    .selectFrom('meta')
-    .select('value')
-    .where('key', '=', 'evidence_version')
-    .executeTakeFirst();
-  return Number(row?.value ?? 0);
 }
 
 /** Proposals of an agent denied at their decision (by policy or limits) after `since`. */

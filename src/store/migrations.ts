@@ -248,11 +248,6 @@ const trust: Migration = {
       .addUniqueConstraint('evidence_action_kind', ['action_id', 'kind'])
       .execute();
     await db.schema.createIndex('evidence_agent').on('evidence').columns(['agent_id', 'at']).execute();
-    // Bumped with every insert, so calibration caches in every process know to reload.
-    await db
-      .insertInto('meta' as never)
-      .values({ key: 'evidence_version', value: 0 } as never)
-      .execute();
   },
 };
 

@@ -263,10 +263,6 @@ export class Reads implements StoreReader {
     return evidence.listEvidence(this.db, filter);
   }
 
-  evidenceVersion(): Promise<number> {
-    return evidence.evidenceVersion(this.db);
-  }
-
   countDenied(agentId: string, since: string): Promise<number> {
     return evidence.countDenied(this.db, agentId, since);
   }

@@ -65,8 +65,6 @@ export interface StoreReader {
   getSetting(key: string): Promise<string | null>;
   /** Evidence, oldest first; the newest `filter.limit` when more match. */
   listEvidence(filter: EvidenceFilter): Promise<EvidenceRecord[]>;
-  /** Changes whenever evidence is recorded, in any process: the key for caching calibration. */
-  evidenceVersion(): Promise<number>;
   /** Proposals of an agent denied at their decision after `since`. */
   countDenied(agentId: string, since: string): Promise<number>;
 }
