@@ -19,13 +19,12 @@ import type { EnvironmentSpec } from '../project/project-schema.ts';
 import type { ActionRecord, AgentRecord, Approval, AuditRef } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
 import { applyWriteOps, type WriteOp } from '../store/write-ops.ts';
-import { formatScope, resolveLevel } from '../trust/scope.ts';
-import { ceilingFor } from '../trust/trust-settings.ts';
 import type { AccessCache } from './access-cache.ts';
 import type { ActionEvents } from './action-events.ts';
 import { type Opening, openingFor } from './approval-records.ts';
 import type { CalibrationCache } from './calibration-cache.ts';
 import type { Clock } from './clock.ts';
+import { gatherFacts } from './decision-facts.ts';
 import { limitKeys } from './execution-claim.ts';
 import type { PermitGrant } from './execution-service.ts';
 import type { FreezeService } from './freeze-service.ts';
@@ -116,7 +115,7 @@ export class ProposalService {
     }
 
     const now = clock.now();
-    const facts = await this.#gatherFacts(agent, request, entry, environment, project, now);
+    const facts = await gatherFacts(this.#deps, { agent, request, entry, environment, project, now });
     const counters = limitCounters(project.bundle, request, agent.id);
     const extra = { requestHash, idempotencyKey };
     const { action, opening, written } =
@@ -222,7 +221,7 @@ export class ProposalService {
       revision?: { of: string; by: string } | undefined;
     },
   ): Promise<{ action: ActionRecord; facts: DecisionFacts }> {
-    const base = await this.#gatherFacts(agent, request, entry, environment, project, now);
+    const base = await gatherFacts(this.#deps, { agent, request, entry, environment, project, now });
     const facts: DecisionFacts = extra.revision === undefined ? base : { ...base, revision: extra.revision };
     const counts = await countLimits(this.#deps.store, limitCounters(project.bundle, request, agent.id), now);
     const action = this.#record(facts, counts, project, now, extra);
@@ -271,59 +270,6 @@ export class ProposalService {
     const opening = this.#opening(action, agent, project, now);
     const written = await this.#deps.committer.run(proposeOp(action, opening));
     return { action, opening, written };
-  }
-
-  /** Everything decide() reads, as it is now; stored with the decision for explain and replay. */
-  async #gatherFacts(
-    agent: AgentRecord,
-    request: ActionRequest,
-    entry: CatalogEntry,
-    environment: EnvironmentSpec,
-    project: Project,
-    now: Date,
-  ): Promise<DecisionFacts> {
-    await this.#deps.access.refresh();
-    const freeze = await this.#deps.freezes.check(agent.id, environment.name, now);
-    const resolved = resolveLevel(
-      await this.#deps.access.listGrants(agent.id),
-      request.type,
-      request.environment,
-    );
-    const calibration = await this.#deps.calibration.fact(
-      agent.id,
-      resolved.grant ?? { typePattern: request.type, environment: request.environment },
-      request.confidence,
-      now,
-    );
-    return {
-      request,
-      action: {
-        type: entry.type,
-        tier: entry.tier,
-        domains: entry.domains,
-        reversible: entry.reversible,
-        verified: (entry.verification?.checks.length ?? 0) > 0,
-      },
-      agent: { id: agent.id, owner: agent.owner, suspended: agent.status === 'suspended' },
-      environment: {
-        name: environment.name,
-        production: environment.production,
-        changeWindows: environment.changeWindows,
-      },
-      trust: {
-        granted: resolved.level,
-        ceiling: ceilingFor(project.config.trust, agent.id),
-        scope:
-          resolved.grant === null
-            ? null
-            : formatScope(resolved.grant.typePattern, resolved.grant.environment),
-      },
-      thresholds: project.config.trust.levels,
-      calibration,
-      frozen: freeze !== null,
-      ...(freeze === null ? {} : { freeze }),
-      now: now.toISOString(),
-    };
   }
 
   async #replay(earlier: ActionRecord, requestHash: string): Promise<ProposalOutcome> {
