@@ -229,19 +229,20 @@ function demotionData(d: Pick<Demotion, 'actionId' | 'event' | 'rule' | 'action'
   return { action: d.actionId, event: d.event, rule: d.rule, does: d.action };
 }
 
-/** Count denials from the later of the window's start and the agent's last burst. */
+/**
+ * Count denials from the latest of: the window's start, the agent's last burst, and its last
+ * change of status (what it attempted while suspended is not held against it once resumed).
+ */
 async function burstStart(
-  reader: Pick<Store, 'listEvidence'>,
+  reader: Pick<Store, 'listEvidence' | 'getAgent'>,
   agentId: string,
   windowStart: string,
 ): Promise<string> {
-  const bursts = await reader.listEvidence({
-    agentId,
-    kinds: ['denied_burst'],
-    since: windowStart,
-    limit: 1_000,
-  });
-  return bursts.at(-1)?.at ?? windowStart;
+  const [bursts, agent] = await Promise.all([
+    reader.listEvidence({ agentId, kinds: ['denied_burst'], since: windowStart, limit: 1_000 }),
+    reader.getAgent(agentId),
+  ]);
+  return [windowStart, bursts.at(-1)?.at ?? '', agent?.updatedAt ?? ''].reduce((a, b) => (b > a ? b : a));
 }
 
 function evidenceOf(entry: EvidenceEntry, at: string): EvidenceRecord {
