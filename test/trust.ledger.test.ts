@@ -95,4 +95,34 @@ describe('the trust ledger across processes and agent states', () => {
     });
     assert.deepEqual(evidence, []);
   });
+
+  it('an action cleared alone but not yet started waits for a human once its scope is demoted', async () => {
+    await h.agent('waiting-bot');
+    await h.grant('waiting-bot', 'service.restart@staging', 2);
+    const agent = await other.store.getAgent('waiting-bot');
+    assert.ok(agent !== null);
+    // Decided in a process that does not execute: cleared, not yet claimed.
+    const cleared = await other.proposals.propose(agent, restart({ params: { reason: 'cleared alone' } }));
+    assert.equal(cleared.action.status, 'approved');
+    assert.equal(cleared.action.decision.effect, 'execute');
+
+    // Another of its actions is rolled back: the scope drops to level 1 before the claim.
+    const failed = await other.proposals.propose(agent, restart({ params: { reason: 'will fail' } }));
+    const at = h.clock.now().toISOString();
+    const demotions = await other.store.write((tx) =>
+      other.ledger.record(tx, [{ action: failed.action, kind: 'rolled_back', by: 'airlock' }], at),
+    );
+    assert.deepEqual(
+      demotions.map((d) => [d.scope, d.from, d.to]),
+      [['service.restart@staging', 2, 1]],
+    );
+
+    await h.airlock.executions.startUnclaimed();
+    const held = await h.airlock.store.getAction(cleared.action.id);
+    assert.equal(held?.status, 'pending_approval', 'held for a human, not run');
+    const events = await h.airlock.store.auditForSubject(cleared.action.id);
+    const heldEvent = events.find((e) => e.kind === 'execution.held');
+    assert.match(JSON.parse(heldEvent?.data ?? '{}').reason, /demoted from level 2 to 1/);
+    assert.ok(events.some((e) => e.kind === 'approval.opened'));
+  });
 });
