@@ -19,6 +19,7 @@ import type {
 import type { Store, StoreTx } from '../store/store.ts';
 import type { ActionEvents } from './action-events.ts';
 import { SYSTEM } from './approval-records.ts';
+import type { Demotion } from './trust-ledger.ts';
 
 export interface StepEvent {
   readonly kind: string;
@@ -40,9 +41,9 @@ export interface Step {
 /** Where a step's outcome becomes evidence (and, through the demotion rules, a lower level). */
 export interface StepLedger {
   /** Inside the step's transaction: record what the step says about the agent. */
-  recordStep(tx: StoreTx, action: ActionRecord, step: Step, at: string): Promise<readonly unknown[]>;
+  recordStep(tx: StoreTx, action: ActionRecord, step: Step, at: string): Promise<readonly Demotion[]>;
   /** After the commit: log and count what `recordStep` did. */
-  announce(done: readonly unknown[]): void;
+  announce(done: readonly Demotion[]): void;
 }
 
 export interface StepDeps {
@@ -79,7 +80,7 @@ export async function applyStep(
 ): Promise<Stepped | null> {
   const { store, events, ledger } = deps;
   for (let attempt = 0; attempt < 4; attempt++) {
-    let recorded: readonly unknown[] = [];
+    let recorded: readonly Demotion[] = [];
     const result = await store.write(async (tx): Promise<Stepped | null | 'raced'> => {
       const execution = await tx.getExecution(actionId);
       const action = await tx.getAction(actionId);

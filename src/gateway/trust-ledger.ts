@@ -92,8 +92,8 @@ export class TrustLedger implements StepLedger {
   }
 
   /** After the commit: log and count each demotion. */
-  announce(done: readonly unknown[]): void {
-    for (const d of done as readonly Demotion[]) {
+  announce(done: readonly Demotion[]): void {
+    for (const d of done) {
       this.#deps.metrics.demotions.inc({ rule: d.rule, action: d.action });
       this.#deps.logger.warn(
         {
