@@ -32,12 +32,13 @@ const TEST_FILE = /\.tests?\.ya?ml$/;
 
 /**
  * Expand files and directories (one level: `*.yaml`/`*.yml`, policy test suites excluded) in a
- * stable order. `from` names the config entry, for the message when a path does not exist.
+ * stable order. `from` names the config entry, for the message when a path does not exist; without
+ * it (a path given on the command line) the message names the path itself.
  */
 export async function expandPaths(
   dir: string,
   entries: readonly string[],
-  from: { source: YamlSource; path: readonly PropertyKey[] },
+  from: { source: YamlSource; path: readonly PropertyKey[] } | null,
   problems: Problem[],
 ): Promise<string[]> {
   const files: string[] = [];
@@ -51,6 +52,16 @@ export async function expandPaths(
         files.push(absolute);
       }
     } catch (error) {
+      if (from === null) {
+        problems.push({
+          file: displayPath(absolute),
+          line: null,
+          column: null,
+          path: '',
+          message: readError(error),
+        });
+        continue;
+      }
       const raw = (from.source.value as Record<string, unknown>)[String(from.path[0])];
       const at = Array.isArray(raw) ? [...from.path, index] : from.path;
       problems.push(from.source.problem(at, `${entry}: ${readError(error)}`));

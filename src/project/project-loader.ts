@@ -10,6 +10,7 @@ import type { Catalog } from '../catalog/catalog.ts';
 import { compileCatalog } from '../catalog/catalog-loader.ts';
 import { failed, type Loaded, loaded, type Problem } from '../config/problems.ts';
 import type { YamlSource } from '../config/yaml-source.ts';
+import type { Effect } from '../domain/decision.ts';
 import { parseChangeWindow } from '../policy/change-window.ts';
 import type { PolicyBundle } from '../policy/policy-bundle.ts';
 import { compilePolicies } from '../policy/policy-compiler.ts';
@@ -108,26 +109,25 @@ export async function loadProject(
     if (compiled?.ok === false) problems.push(...compiled.problems);
   }
 
-  const policyFiles = await expandPaths(dir, config.policies, { source, path: ['policies'] }, problems);
-  const policySources = await readAll(policyFiles, problems);
-  const bundle = compilePolicies(
-    policySources.map((s, i) => ({ source: s, relativePath: path.relative(dir, policyFiles[i] ?? '') })),
+  const bundle = await compilePolicyPaths(
     {
-      actionTypes: catalog.ok ? catalog.value.list().map((entry) => entry.type) : null,
-      environments: new Set(environments.keys()),
+      dir,
+      catalog: catalog.ok ? catalog.value : null,
+      environments,
+      routing,
       defaultEffect: config.policy.defaultEffect,
-      routes: routing === null ? null : new Set(routing.routes.keys()),
     },
+    config.policies,
+    { source, path: ['policies'] },
+    problems,
   );
-  if (!bundle.ok) problems.push(...bundle.problems);
-
-  if (problems.length > 0 || !catalog.ok || !bundle.ok || routing === null) return failed(problems);
+  if (problems.length > 0 || !catalog.ok || bundle === null || routing === null) return failed(problems);
   return loaded({
     configPath,
     dir,
     config,
     catalog: catalog.value,
-    bundle: bundle.value,
+    bundle: bundle.bundle,
     people,
     routing,
     environments,
@@ -144,12 +144,75 @@ export async function loadProject(
     fingerprint: fingerprint([
       source,
       ...catalogSources,
-      ...policySources,
+      ...bundle.sources,
       ...(peopleSource === null ? [] : [peopleSource]),
       ...(routesSource === null ? [] : [routesSource]),
       ...(inventorySource === null ? [] : [inventorySource]),
     ]),
   });
+}
+
+/** What policy files are compiled against: the project's catalog, environments and routes. */
+export interface PolicyContext {
+  readonly dir: string;
+  /** null when the catalog did not load (then type patterns are not checked). */
+  readonly catalog: Catalog | null;
+  readonly environments: ReadonlyMap<string, EnvironmentSpec>;
+  /** null when the routes did not load (then route names are not checked). */
+  readonly routing: Routing | null;
+  readonly defaultEffect: Effect;
+}
+
+/**
+ * Compile the policy files at `paths` (files or directories, relative to the project directory)
+ * into a bundle, adding every problem to `problems`; null when there were any.
+ */
+async function compilePolicyPaths(
+  context: PolicyContext,
+  paths: readonly string[],
+  from: { source: YamlSource; path: readonly PropertyKey[] } | null,
+  problems: Problem[],
+): Promise<{ bundle: PolicyBundle; sources: YamlSource[] } | null> {
+  const before = problems.length;
+  const files = await expandPaths(context.dir, paths, from, problems);
+  const sources = await readAll(files, problems);
+  const compiled = compilePolicies(
+    sources.map((s, i) => ({ source: s, relativePath: path.relative(context.dir, files[i] ?? '') })),
+    {
+      actionTypes: context.catalog === null ? null : context.catalog.list().map((entry) => entry.type),
+      environments: new Set(context.environments.keys()),
+      defaultEffect: context.defaultEffect,
+      routes: context.routing === null ? null : new Set(context.routing.routes.keys()),
+    },
+  );
+  if (!compiled.ok) problems.push(...compiled.problems);
+  return compiled.ok && problems.length === before ? { bundle: compiled.value, sources } : null;
+}
+
+/**
+ * A candidate bundle from policy files outside the project's own (`airlock replay --policies`,
+ * `airlock policy test <dir>`), compiled against the project's catalog, environments and routes.
+ * Paths are relative to the working directory.
+ *
+ * @example
+ * const candidate = await loadPolicyBundle(project, ['policies-next']);
+ * if (!candidate.ok) for (const p of candidate.problems) console.error(formatProblem(p));
+ */
+export async function loadPolicyBundle(
+  project: Project,
+  paths: readonly string[],
+): Promise<Loaded<PolicyBundle>> {
+  const problems: Problem[] = [];
+  const context: PolicyContext = {
+    dir: project.dir,
+    catalog: project.catalog,
+    environments: project.environments,
+    routing: project.routing,
+    defaultEffect: project.config.policy.defaultEffect,
+  };
+  const absolute = paths.map((p) => path.resolve(p));
+  const compiled = await compilePolicyPaths(context, absolute, null, problems);
+  return compiled === null ? failed(problems) : loaded(compiled.bundle);
 }
 
 function fingerprint(sources: readonly YamlSource[]): string {
