@@ -66,6 +66,9 @@ export const trustSettingsSchema = z.strictObject({
 export type TrustSettings = z.output<typeof trustSettingsSchema>;
 export type LevelThresholds = TrustSettings['levels'];
 
+/** The highest level an agent may hold: its own ceiling, else the default (never an inherited property). */
 export function ceilingFor(settings: TrustSettings, agentId: string): TrustLevel {
-  return settings.ceilings[agentId] ?? settings.defaultCeiling;
+  return Object.hasOwn(settings.ceilings, agentId)
+    ? (settings.ceilings[agentId] ?? settings.defaultCeiling)
+    : settings.defaultCeiling;
 }
