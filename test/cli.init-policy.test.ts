@@ -36,7 +36,7 @@ describe('airlock CLI', () => {
       assertFails(
         again,
         1,
-        `airlock: ${dir} already has airlock.yaml, catalog.yaml, people.yaml, policies/guardrails.yaml, policies/routine.yaml, routes.yaml; not overwriting`,
+        `airlock: ${dir} already has airlock.yaml, catalog.yaml, people.yaml, policies/guardrails.test.yaml, policies/guardrails.yaml, policies/routine.test.yaml, policies/routine.yaml, routes.yaml; not overwriting`,
       );
       assert.equal(again.err.length, 1);
       assert.equal(await readFile(config, 'utf8'), before);

@@ -7,7 +7,8 @@ import { levelLabel } from '../domain/levels.ts';
 import type { ActionRecord, Approval } from '../store/records.ts';
 import { shortHash } from './output.ts';
 
-function reasonLine(reason: Reason): string {
+/** One reason of a decision on one line: its kind, its effect (or pass/FAIL), what and why. */
+export function reasonLine(reason: Reason): string {
   switch (reason.kind) {
     case 'rule':
       return `rule     ${reason.effect.padEnd(8)} ${reason.rule} (${reason.file}): ${reason.message}${reason.route === undefined ? '' : ` [route ${reason.route}]`}`;

@@ -45,22 +45,21 @@ export function parseProposal(
   const result = proposalSchema.safeParse(body);
   if (!result.success) return { ok: false, details: zodDetails(result.error) };
   const p = result.data;
+  return { ok: true, value: { request: toActionRequest(p), idempotencyKey: p.idempotencyKey ?? null } };
+}
+
+/** A parsed proposal as the request the pipeline works on: absent optional fields become `null`. */
+export function toActionRequest(p: Omit<z.output<typeof proposalSchema>, 'idempotencyKey'>): ActionRequest {
   return {
-    ok: true,
-    value: {
-      request: {
-        type: p.type,
-        environment: p.environment,
-        targets: p.targets as ActionRequest['targets'],
-        params: p.params as JsonObject,
-        confidence: p.confidence ?? null,
-        anomalyScore: p.anomalyScore ?? null,
-        reasoning: p.reasoning ?? null,
-        context: (p.context as JsonObject | undefined) ?? null,
-        incident: p.incident ?? null,
-      },
-      idempotencyKey: p.idempotencyKey ?? null,
-    },
+    type: p.type,
+    environment: p.environment,
+    targets: p.targets as ActionRequest['targets'],
+    params: p.params as JsonObject,
+    confidence: p.confidence ?? null,
+    anomalyScore: p.anomalyScore ?? null,
+    reasoning: p.reasoning ?? null,
+    context: (p.context as JsonObject | undefined) ?? null,
+    incident: p.incident ?? null,
   };
 }
 

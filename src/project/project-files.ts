@@ -62,12 +62,40 @@ export async function expandPaths(
         });
         continue;
       }
-      const raw = (from.source.value as Record<string, unknown>)[String(from.path[0])];
+      // The entry's own line when the config lists several (`policy.shadow` is nested: walk there).
+      let raw: unknown = from.source.value;
+      for (const key of from.path) raw = (raw as Record<string, unknown> | undefined)?.[String(key)];
       const at = Array.isArray(raw) ? [...from.path, index] : from.path;
       problems.push(from.source.problem(at, `${entry}: ${readError(error)}`));
     }
   }
   return files;
+}
+
+/**
+ * The policy test suites (`*.test.yaml`, `*.tests.yaml`) of policy files and directories, in a
+ * stable order: every suite in a directory; for a file `x.yaml`, `x.test.yaml` or `x.tests.yaml`
+ * beside it. Paths that do not exist are skipped: loading the policies reports them.
+ */
+export async function findTestSuites(dir: string, entries: readonly string[]): Promise<string[]> {
+  const found = new Set<string>();
+  for (const entry of entries) {
+    const absolute = path.resolve(dir, entry);
+    try {
+      if ((await stat(absolute)).isDirectory()) {
+        const names = (await readdir(absolute)).filter((n) => TEST_FILE.test(n)).sort();
+        for (const name of names) found.add(path.join(absolute, name));
+      } else {
+        const parent = path.dirname(absolute);
+        const base = path.basename(absolute).replace(YAML_FILE, '');
+        const names = (await readdir(parent))
+          .filter((n) => TEST_FILE.test(n) && n.replace(TEST_FILE, '') === base)
+          .sort();
+        for (const name of names) found.add(path.join(parent, name));
+      }
+    } catch {}
+  }
+  return [...found];
 }
 
 function readError(error: unknown): string {

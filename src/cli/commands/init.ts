@@ -46,6 +46,7 @@ export const initCommand: Command = {
     context.out(`created a project in ${shown}`);
     context.out('next:');
     context.out(`  airlock policy check --config ${config}`);
+    context.out(`  airlock policy test --config ${config}`);
     context.out(`  airlock agents add my-agent --owner sre --config ${config}`);
     context.out(`  airlock serve --config ${config}`);
     return 0;
