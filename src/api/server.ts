@@ -19,6 +19,7 @@ import { listActionsRoute } from './routes/list-actions.ts';
 import { listAgentsRoute } from './routes/list-agents.ts';
 import { listApprovalsRoute } from './routes/list-approvals.ts';
 import { metricsRoute } from './routes/metrics.ts';
+import { promoteShadowRoute, shadowReportRoute } from './routes/policy-shadow.ts';
 import { proposeActionRoute } from './routes/propose-action.ts';
 import { reportOutcomeRoute } from './routes/report-outcome.ts';
 import {
@@ -67,6 +68,8 @@ export const ROUTES: readonly Route[] = [
   listFreezesRoute,
   freezeRoute,
   unfreezeRoute,
+  shadowReportRoute,
+  promoteShadowRoute,
   verifyAuditRoute,
   healthRoute,
   readyRoute,

@@ -3,7 +3,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DestinationStream } from 'pino';
-import type { Actor } from '../audit/audit-event.ts';
 import { ProblemsError } from '../config/problems.ts';
 import { loadProject, type Project } from '../project/project-loader.ts';
 import { openStore, parseStorageUrl } from '../store/open-store.ts';
@@ -29,8 +28,10 @@ import { createLogger, type Logger } from './logger.ts';
 import { Metrics } from './metrics.ts';
 import { Notifier } from './notifier.ts';
 import { PeopleService } from './people-service.ts';
+import { recordPolicyInForce } from './policy-records.ts';
 import { ProjectHolder, type ReloadTrigger } from './project-holder.ts';
 import { ProposalService } from './proposal-service.ts';
+import { ShadowService } from './shadow-service.ts';
 import { TrustLedger } from './trust-ledger.ts';
 import { TrustService } from './trust-service.ts';
 
@@ -75,12 +76,17 @@ export interface Airlock {
   readonly timers: ApprovalTimers;
   readonly executions: ExecutionService;
   readonly freezes: FreezeService;
+  /** The shadow policy bundle's report and its promotion. */
+  readonly shadow: ShadowService;
   readonly actions: ActionQueries;
   /** Follows the audit chain for server-sent events. */
   readonly tail: AuditTail;
   project(): Project;
   authenticate(authorization: string | undefined): Promise<Principal>;
-  /** Record the policy bundle in force in the audit chain, unless it is already the last one recorded. */
+  /**
+   * Record the policy bundle (and shadow bundle) in force in the audit chain, unless they are
+   * already the last ones recorded.
+   */
   recordPolicyInForce(trigger: ReloadTrigger | 'startup'): Promise<void>;
   /**
    * Start the background work of a server: resolve overdue approvals (before anything else),
@@ -90,8 +96,6 @@ export interface Airlock {
   startBackground(): Promise<void>;
   close(): Promise<void>;
 }
-
-const SYSTEM: Actor = { kind: 'system', id: 'airlock' };
 
 /** Load and validate the whole project, open the store, and wire the services. Throws ProblemsError on bad files. */
 export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
@@ -113,31 +117,8 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
   const access = new AccessCache(store);
   const committer = new GroupCommitter(store, { onBatch: (size) => metrics.commitBatch.observe(size) });
 
-  /** Record the bundle in force unless it is the last one recorded; atomic, so replicas record it once. */
   const recordPolicy = (project: Project, trigger: ReloadTrigger | 'startup') =>
-    store.write(async (tx) => {
-      const last = (await tx.auditForSubject('policy')).at(-1);
-      const lastHash = last === undefined ? null : (JSON.parse(last.data) as { bundle?: string }).bundle;
-      if (lastHash === project.bundle.hash) return;
-      await tx.appendAudit(
-        [
-          {
-            kind: 'policy.activated',
-            actor: SYSTEM,
-            subject: 'policy',
-            data: {
-              bundle: project.bundle.hash,
-              previous: lastHash ?? null,
-              trigger,
-              defaultEffect: project.bundle.defaultEffect,
-              rules: project.bundle.rules.length,
-              files: project.bundle.files.map((f) => ({ path: f.path, sha256: f.sha256 })),
-            },
-          },
-        ],
-        clock.now().toISOString(),
-      );
-    });
+    recordPolicyInForce(store, clock, project, trigger);
 
   const holder = new ProjectHolder(initial, {
     logger,
@@ -230,6 +211,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
     timers,
     executions,
     freezes,
+    shadow: new ShadowService({ store, clock, holder, logger }),
     actions: new ActionQueries(store, events, approvals, executions),
     tail: new AuditTail(store, events, logger),
     project,

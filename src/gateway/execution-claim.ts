@@ -17,6 +17,7 @@ import { openingFor } from './approval-records.ts';
 import type { PermitGrant } from './execution-service.ts';
 import { stepEvents } from './execution-steps.ts';
 import type { FreezeState } from './freeze-service.ts';
+import { shadowUsageKeys } from './shadow-evaluation.ts';
 
 const PERMIT_KEY = 'permit_key';
 
@@ -73,7 +74,9 @@ export async function claimExecution(tx: StoreTx, input: ClaimInput): Promise<Cl
   const entry = project.catalog.get(action.type);
   if (entry === undefined) return refuse('failed', `action type ${action.type} is no longer in the catalog`);
 
-  await tx.recordUsage(limitKeys(action).map((key) => ({ key, actionId, at: action.createdAt })));
+  // Counted under the shadow's limits too, so that those see the real history (see shadow-evaluation).
+  const keys = new Set([...limitKeys(action), ...shadowUsageKeys(project, action)]);
+  await tx.recordUsage([...keys].map((key) => ({ key, actionId, at: action.createdAt })));
   const mode = entry.execution?.mode ?? 'agent';
   if (mode === 'agent') {
     const ttl = entry.execution?.permitTtl ?? 600_000;

@@ -40,6 +40,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly shadowDecisions = new Counter({
+    name: 'airlock_shadow_decisions_total',
+    help: 'Live decisions also decided by the shadow bundle, by result: agree, stricter, looser (the shadow compared with the live decision), error',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly shadowBundle = new Gauge({
+    name: 'airlock_policy_shadow_bundle_info',
+    help: 'The shadow policy bundle loaded (value 1), labelled with its hash; absent without one',
+    labelNames: ['hash'] as const,
+    registers: [this.registry],
+  });
+
   readonly auditEvents = new Counter({
     name: 'airlock_audit_events_total',
     help: 'Events appended to the audit chain by this process',
@@ -153,5 +167,10 @@ export class Metrics {
   setBundle(hash: string): void {
     this.bundle.reset();
     this.bundle.set({ hash }, 1);
+  }
+
+  setShadowBundle(hash: string | null): void {
+    this.shadowBundle.reset();
+    if (hash !== null) this.shadowBundle.set({ hash }, 1);
   }
 }

@@ -34,11 +34,14 @@ export class ProjectHolder {
   #again = false;
   #watchers: FSWatcher[] = [];
   #debounce: NodeJS.Timeout | null = null;
+  /** The debounce of watch(), while watching. */
+  #watching: number | null = null;
 
   constructor(initial: Project, deps: ProjectHolderDeps) {
     this.#current = initial;
     this.#deps = deps;
     deps.metrics.setBundle(initial.bundle.hash);
+    deps.metrics.setShadowBundle(initial.shadow?.hash ?? null);
   }
 
   get current(): Project {
@@ -89,10 +92,19 @@ export class ProjectHolder {
     this.#current = next;
     metrics.reloads.inc({ result: 'ok' });
     metrics.setBundle(next.bundle.hash);
+    metrics.setShadowBundle(next.shadow?.hash ?? null);
     logger.info(
-      { event: 'project.reloaded', trigger, bundle: next.bundle.hash, previousBundle: previous.bundle.hash },
+      {
+        event: 'project.reloaded',
+        trigger,
+        bundle: next.bundle.hash,
+        previousBundle: previous.bundle.hash,
+        shadow: next.shadow?.hash ?? null,
+      },
       'project reloaded',
     );
+    // A watched directory may have been replaced whole (a promoted shadow): watch the new one.
+    if (this.#watching !== null) this.#arm(this.#watching);
     await this.#deps.onActivated(next, previous, trigger);
     return { ok: true, changed: true, project: next };
   }
@@ -100,11 +112,28 @@ export class ProjectHolder {
   /** Reload when a watched file changes (debounced, so an editor's save counts once). */
   watch(debounceMs = 150): void {
     this.unwatch();
-    const dirs = new Set(this.#current.watchPaths.map((p) => (path.extname(p) === '' ? p : path.dirname(p))));
-    for (const dir of dirs) {
+    this.#watching = debounceMs;
+    this.#arm(debounceMs);
+  }
+
+  /** (Re)open a watcher on every watched directory (and the directory of every watched file). */
+  #arm(debounceMs: number): void {
+    for (const watcher of this.#watchers) watcher.close();
+    this.#watchers = [];
+    const { watchPaths } = this.#current;
+    // A watched directory replaced whole (renamed into place) shows in its parent under its name.
+    const names = new Set(watchPaths.map((p) => path.basename(p)));
+    const any = (name: string) => /\.ya?ml$/.test(name) || names.has(name);
+    const dirs = new Map<string, (name: string) => boolean>();
+    for (const p of watchPaths) dirs.set(path.extname(p) === '' ? p : path.dirname(p), any);
+    for (const p of watchPaths) {
+      const parent = path.dirname(p);
+      if (path.extname(p) === '' && !dirs.has(parent)) dirs.set(parent, (name) => names.has(name));
+    }
+    for (const [dir, relevant] of dirs) {
       try {
         const watcher = watch(dir, (_event, name) => {
-          if (name !== null && !/\.ya?ml$/.test(name)) return;
+          if (name !== null && !relevant(name)) return;
           if (this.#debounce !== null) clearTimeout(this.#debounce);
           this.#debounce = setTimeout(() => {
             this.#debounce = null;
@@ -120,6 +149,7 @@ export class ProjectHolder {
   }
 
   unwatch(): void {
+    this.#watching = null;
     for (const watcher of this.#watchers) watcher.close();
     this.#watchers = [];
     if (this.#debounce !== null) clearTimeout(this.#debounce);

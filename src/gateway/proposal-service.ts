@@ -33,6 +33,15 @@ import { newId } from './ids.ts';
 import { countLimits } from './limit-counts.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
+import {
+  countShadowOutcome,
+  decideShadow,
+  disagreementOf,
+  planShadow,
+  type ShadowOutcome,
+  type ShadowPlan,
+  shadowUsageKeys,
+} from './shadow-evaluation.ts';
 
 export const STATUS_OF: Readonly<Record<DecisionEffect, ActionStatus>> = {
   advise: 'advised',
@@ -117,22 +126,35 @@ export class ProposalService {
     const now = clock.now();
     const facts = await gatherFacts(this.#deps, { agent, request, entry, environment, project, now });
     const counters = limitCounters(project.bundle, request, agent.id);
+    // The shadow bundle decides the same facts beside the live one; it never changes the outcome.
+    const plan = planShadow(project, request, agent.id, counters);
     const extra = { requestHash, idempotencyKey };
-    const { action, opening, written } =
+    const { action, opening, written, shadow } =
       counters.length === 0
-        ? await this.#commit(this.#record(facts, new Map(), project, now, extra), agent, project, now)
+        ? await this.#commit(
+            this.#record(facts, new Map(), project, now, extra),
+            facts,
+            plan,
+            agent,
+            project,
+            now,
+          )
         : // Counted, decided and written in one transaction: parallel proposals against a limit
           // are serialised by the database, so a limit of N lets exactly N through.
           await store.write(async (tx) => {
             const counts = await countLimits(tx, counters, now);
             const action = this.#record(facts, counts, project, now, extra);
             const opening = this.#opening(action, agent, project, now);
-            const [written] = await applyWriteOps(tx, [proposeOp(action, opening)]);
-            if (written?.kind === 'appended' && action.status === 'approved')
+            const shadow =
+              plan && (await decideShadow({ reader: tx, plan, counts, base: facts, action, project, now }));
+            const [written] = await applyWriteOps(tx, [proposeOp(action, opening, shadow)]);
+            if (written?.kind === 'appended' && action.status === 'approved') {
+              const keys = new Set([...limitKeys(action), ...shadowUsageKeys(project, action)]);
               await tx.recordUsage(
-                limitKeys(action).map((key) => ({ key, actionId: action.id, at: action.createdAt })),
+                [...keys].map((key) => ({ key, actionId: action.id, at: action.createdAt })),
               );
-            return { action, opening, written: written ?? { kind: 'duplicate' as const } };
+            }
+            return { action, opening, shadow, written: written ?? { kind: 'duplicate' as const } };
           });
     const decision = action.decision;
 
@@ -145,6 +167,7 @@ export class ProposalService {
 
     metrics.decisions.inc({ effect: decision.effect });
     metrics.auditEvents.inc(written.records.length);
+    if (shadow !== null) countShadowOutcome(this.#deps, action.id, shadow);
     if (opening !== null) {
       metrics.approvalsOpened.inc();
       if (opening.outbox.length > 0) this.#deps.onNotify();
@@ -266,10 +289,21 @@ export class ProposalService {
   }
 
   /** The hot path: the decided action (and the approval it opens) through the group committer. */
-  async #commit(action: ActionRecord, agent: AgentRecord, project: Project, now: Date) {
+  async #commit(
+    action: ActionRecord,
+    base: DecisionFacts,
+    plan: ShadowPlan | null,
+    agent: AgentRecord,
+    project: Project,
+    now: Date,
+  ) {
     const opening = this.#opening(action, agent, project, now);
-    const written = await this.#deps.committer.run(proposeOp(action, opening));
-    return { action, opening, written };
+    // The shadow's own counters (if it has any) are read here, outside the live path's transaction.
+    const { store: reader } = this.#deps;
+    const shadow =
+      plan && (await decideShadow({ reader, plan, counts: new Map(), base, action, project, now }));
+    const written = await this.#deps.committer.run(proposeOp(action, opening, shadow));
+    return { action, opening, written, shadow };
   }
 
   async #replay(earlier: ActionRecord, requestHash: string): Promise<ProposalOutcome> {
@@ -334,13 +368,14 @@ export class ProposalService {
   }
 }
 
-function proposeOp(action: ActionRecord, opening: Opening | null): WriteOp {
+function proposeOp(action: ActionRecord, opening: Opening | null, shadow: ShadowOutcome | null): WriteOp {
   return {
     kind: 'propose',
     action,
     approval: opening?.approval,
     events: opening?.events,
     outbox: opening?.outbox,
+    shadow: disagreementOf(shadow),
   };
 }
 

@@ -32,6 +32,11 @@ export interface Project {
   readonly config: ProjectConfig;
   readonly catalog: Catalog;
   readonly bundle: PolicyBundle;
+  /**
+   * The candidate bundle of `policy.shadow`, decided beside the live one and never enforced; null
+   * without one. Compiled against the same catalog, environments, routes and default effect.
+   */
+  readonly shadow: PolicyBundle | null;
   readonly people: ReadonlyMap<string, Person>;
   readonly routing: Routing;
   readonly environments: ReadonlyMap<string, EnvironmentSpec>;
@@ -109,18 +114,30 @@ export async function loadProject(
     if (compiled?.ok === false) problems.push(...compiled.problems);
   }
 
+  const policyContext: PolicyContext = {
+    dir,
+    catalog: catalog.ok ? catalog.value : null,
+    environments,
+    routing,
+    defaultEffect: config.policy.defaultEffect,
+  };
   const bundle = await compilePolicyPaths(
-    {
-      dir,
-      catalog: catalog.ok ? catalog.value : null,
-      environments,
-      routing,
-      defaultEffect: config.policy.defaultEffect,
-    },
+    policyContext,
     config.policies,
     { source, path: ['policies'] },
     problems,
   );
+  // A shadow with problems fails the whole load, like the live bundle: it never half-applies.
+  const shadowPaths = config.policy.shadow ?? [];
+  const shadow =
+    config.policy.shadow === undefined
+      ? null
+      : await compilePolicyPaths(
+          policyContext,
+          shadowPaths,
+          { source, path: ['policy', 'shadow'] },
+          problems,
+        );
   if (problems.length > 0 || !catalog.ok || bundle === null || routing === null) return failed(problems);
   return loaded({
     configPath,
@@ -128,6 +145,7 @@ export async function loadProject(
     config,
     catalog: catalog.value,
     bundle: bundle.bundle,
+    shadow: shadow?.bundle ?? null,
     people,
     routing,
     environments,
@@ -137,6 +155,7 @@ export async function loadProject(
       configPath,
       ...config.catalog.map((p) => path.resolve(dir, p)),
       ...config.policies.map((p) => path.resolve(dir, p)),
+      ...shadowPaths.map((p) => path.resolve(dir, p)),
       ...(config.people === undefined ? [] : [path.resolve(dir, config.people)]),
       ...(config.routes === undefined ? [] : [path.resolve(dir, config.routes)]),
       ...(config.inventory === undefined ? [] : [path.resolve(dir, config.inventory)]),
@@ -145,6 +164,7 @@ export async function loadProject(
       source,
       ...catalogSources,
       ...bundle.sources,
+      ...(shadow?.sources ?? []),
       ...(peopleSource === null ? [] : [peopleSource]),
       ...(routesSource === null ? [] : [routesSource]),
       ...(inventorySource === null ? [] : [inventorySource]),
@@ -172,12 +192,14 @@ async function compilePolicyPaths(
   paths: readonly string[],
   from: { source: YamlSource; path: readonly PropertyKey[] } | null,
   problems: Problem[],
+  /** Where each file is said to live (for the bundle's paths and hash); default where it is. */
+  place: (file: string) => string = (file) => file,
 ): Promise<{ bundle: PolicyBundle; sources: YamlSource[] } | null> {
   const before = problems.length;
   const files = await expandPaths(context.dir, paths, from, problems);
   const sources = await readAll(files, problems);
   const compiled = compilePolicies(
-    sources.map((s, i) => ({ source: s, relativePath: path.relative(context.dir, files[i] ?? '') })),
+    sources.map((s, i) => ({ source: s, relativePath: path.relative(context.dir, place(files[i] ?? '')) })),
     {
       actionTypes: context.catalog === null ? null : context.catalog.list().map((entry) => entry.type),
       environments: new Set(context.environments.keys()),
@@ -203,16 +225,35 @@ export async function loadPolicyBundle(
   paths: readonly string[],
 ): Promise<Loaded<PolicyBundle>> {
   const problems: Problem[] = [];
-  const context: PolicyContext = {
+  const absolute = paths.map((p) => path.resolve(p));
+  const compiled = await compilePolicyPaths(contextOf(project), absolute, null, problems);
+  return compiled === null ? failed(problems) : loaded(compiled.bundle);
+}
+
+/**
+ * The policy files of directory `dir` compiled as if they lived in directory `as` (absolute
+ * paths): the bundle, and its hash, that loading them from `as` will give. Promoting a shadow
+ * uses it to know which bundle it puts in force before any file moves.
+ */
+export async function loadPolicyBundleAs(
+  project: Project,
+  dir: string,
+  as: string,
+): Promise<Loaded<PolicyBundle>> {
+  const problems: Problem[] = [];
+  const place = (file: string) => path.join(as, path.relative(dir, file));
+  const compiled = await compilePolicyPaths(contextOf(project), [dir], null, problems, place);
+  return compiled === null ? failed(problems) : loaded(compiled.bundle);
+}
+
+function contextOf(project: Project): PolicyContext {
+  return {
     dir: project.dir,
     catalog: project.catalog,
     environments: project.environments,
     routing: project.routing,
     defaultEffect: project.config.policy.defaultEffect,
   };
-  const absolute = paths.map((p) => path.resolve(p));
-  const compiled = await compilePolicyPaths(context, absolute, null, problems);
-  return compiled === null ? failed(problems) : loaded(compiled.bundle);
 }
 
 function fingerprint(sources: readonly YamlSource[]): string {

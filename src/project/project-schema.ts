@@ -64,6 +64,11 @@ export const projectSchema = z.strictObject({
       defaultEffect: z.enum(EFFECTS).default('escalate'),
       /** Reload policies and catalog when their files change. */
       watch: z.boolean().default(true),
+      /**
+       * A candidate bundle (files or a directory, like `policies`) evaluated beside the live one on
+       * every decision and never enforced; disagreements are recorded (see docs/policies.md).
+       */
+      shadow: paths.optional(),
     })
     .default({ defaultEffect: 'escalate', watch: true }),
   /** The Prometheus server that `prometheus` verification checks query. */

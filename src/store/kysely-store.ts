@@ -19,9 +19,11 @@ import type {
   LimitUsage,
   NewAuditEvent,
   OutboxRecord,
+  ShadowDecisionRecord,
 } from './records.ts';
 import { approvalRow, outboxRow, voteRow } from './rows.ts';
 import type { Database } from './schema.ts';
+import * as shadow from './shadow-queries.ts';
 import type { Store, StoreTx } from './store.ts';
 import { Reads } from './store-reads.ts';
 import { applyWriteOps, type WriteOp, type WriteResult } from './write-ops.ts';
@@ -246,6 +248,10 @@ class Writes extends Reads implements StoreTx {
 
   insertEvidence(records: readonly EvidenceRecord[]): Promise<EvidenceRecord[]> {
     return evidence.insertEvidence(this.#tx, records);
+  }
+
+  insertShadowDecisions(records: readonly ShadowDecisionRecord[]): Promise<void> {
+    return shadow.insertShadowDecisions(this.#tx, records);
   }
 
   putSettingIfAbsent(key: string, value: string): Promise<void> {

@@ -251,6 +251,59 @@ const trust: Migration = {
   },
 };
 
+const shadow: Migration = {
+  async up(db: Kysely<unknown>) {
+    // Decisions of a shadow policy bundle that disagree with the live one (agreements are only
+    // counted, in metrics): one row per action, written in the same commit as the action.
+    await db.schema
+      .createTable('shadow_decisions')
+      .addColumn('action_id', 'text', (c) => c.primaryKey())
+      .addColumn('agent_id', 'text', (c) => c.notNull())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('environment', 'text', (c) => c.notNull())
+      .addColumn('live_bundle', 'text', (c) => c.notNull())
+      .addColumn('shadow_bundle', 'text', (c) => c.notNull())
+      .addColumn('live_effect', 'text', (c) => c.notNull())
+      .addColumn('shadow_effect', 'text', (c) => c.notNull())
+      .addColumn('change', 'text', (c) => c.notNull())
+      .addColumn('reasons', 'text', (c) => c.notNull())
+      .addColumn('rules', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('shadow_decisions_created')
+      .on('shadow_decisions')
+      .columns(['created_at', 'action_id'])
+      .execute();
+    await db.schema
+      .createIndex('shadow_decisions_bundle')
+      .on('shadow_decisions')
+      .columns(['shadow_bundle', 'created_at'])
+      .execute();
+
+    // The rules (and limits) that made each difference, one row each, so reports count them in SQL.
+    await db.schema
+      .createTable('shadow_decision_rules')
+      .addColumn('action_id', 'text', (c) => c.notNull())
+      .addColumn('rule', 'text', (c) => c.notNull())
+      .addColumn('difference', 'text', (c) => c.notNull())
+      .addColumn('shadow_bundle', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('shadow_decision_rules_pk', ['action_id', 'rule', 'difference'])
+      .execute();
+    await db.schema
+      .createIndex('shadow_decision_rules_bundle')
+      .on('shadow_decision_rules')
+      .columns(['shadow_bundle', 'created_at'])
+      .execute();
+    await db.schema
+      .createIndex('shadow_decision_rules_created')
+      .on('shadow_decision_rules')
+      .columns(['created_at'])
+      .execute();
+  },
+};
+
 export function migrationProvider(kind: DialectKind): MigrationProvider {
   return {
     async getMigrations() {
@@ -259,6 +312,7 @@ export function migrationProvider(kind: DialectKind): MigrationProvider {
         '0002_approvals': approvals,
         '0003_execution': execution,
         '0004_trust': trust,
+        '0005_shadow': shadow,
       };
     },
   };

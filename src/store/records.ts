@@ -3,7 +3,7 @@
 import type { Approval, ApprovalStatus } from '../approvals/approval.ts';
 import type { Actor, AuditRecord, AuditRef, NewAuditEvent } from '../audit/audit-event.ts';
 import type { ActionRequest, ActionStatus } from '../domain/action.ts';
-import type { Decision } from '../domain/decision.ts';
+import type { Decision, DecisionEffect, Effect, Reason } from '../domain/decision.ts';
 import type { JsonObject } from '../domain/json.ts';
 import type { TrustLevel } from '../domain/levels.ts';
 import type { EvidenceKind, EvidenceRecord } from '../trust/evidence.ts';
@@ -138,4 +138,61 @@ export interface EvidenceFilter {
   readonly since?: string | undefined;
   readonly kinds?: readonly EvidenceKind[] | undefined;
   readonly limit: number;
+}
+
+/** How a shadow decision differs from the live one, rule by rule (limits named `limit:<name>`). */
+export interface RuleDifferences {
+  /** Rules (and exceeded limits) the shadow matched and the live bundle did not. */
+  readonly newlyMatched: readonly string[];
+  /** Rules (and exceeded limits) the live bundle matched and the shadow did not. */
+  readonly noLongerMatched: readonly string[];
+  /** Rules both matched, with another effect in the shadow. */
+  readonly effectChanged: readonly {
+    readonly rule: string;
+    readonly live: Effect;
+    readonly shadow: Effect;
+  }[];
+}
+
+export const RULE_DIFFERENCES = ['newly_matched', 'no_longer_matched', 'effect_changed'] as const;
+export type RuleDifference = (typeof RULE_DIFFERENCES)[number];
+
+/** A live decision the shadow bundle disagreed with: never enforced, kept for review. */
+export interface ShadowDecisionRecord {
+  readonly actionId: string;
+  readonly agentId: string;
+  readonly type: string;
+  readonly environment: string;
+  readonly liveBundle: string;
+  readonly shadowBundle: string;
+  readonly liveEffect: DecisionEffect;
+  readonly shadowEffect: DecisionEffect;
+  /** The shadow's decision compared with the live one. */
+  readonly change: 'stricter' | 'looser';
+  /** Every reason of the shadow's decision. */
+  readonly reasons: readonly Reason[];
+  readonly rules: RuleDifferences;
+  readonly createdAt: string;
+}
+
+export interface ShadowFilter {
+  /** Only disagreements of this shadow bundle (by its hash). */
+  readonly shadowBundle?: string | undefined;
+  /** Recorded at or after this time. */
+  readonly since?: string | undefined;
+}
+
+/** Disagreements counted by what changed and by the rules that made the difference. */
+export interface ShadowSummary {
+  readonly total: number;
+  readonly transitions: readonly {
+    readonly liveEffect: DecisionEffect;
+    readonly shadowEffect: DecisionEffect;
+    readonly count: number;
+  }[];
+  readonly rules: readonly {
+    readonly rule: string;
+    readonly difference: RuleDifference;
+    readonly count: number;
+  }[];
 }

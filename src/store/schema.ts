@@ -145,6 +145,34 @@ export interface EvidenceTable {
   at: string;
 }
 
+export interface ShadowDecisionsTable {
+  action_id: string;
+  agent_id: string;
+  type: string;
+  environment: string;
+  live_bundle: string;
+  shadow_bundle: string;
+  live_effect: string;
+  shadow_effect: string;
+  /** stricter | looser: the shadow's decision compared with the live one. */
+  change: string;
+  /** JSON: the shadow decision's reasons. */
+  reasons: string;
+  /** JSON: the rules and limits newly matched, no longer matched, and matched with another effect. */
+  rules: string;
+  created_at: string;
+}
+
+export interface ShadowDecisionRulesTable {
+  action_id: string;
+  /** A rule name, or `limit:` and a limit name. */
+  rule: string;
+  /** newly_matched | no_longer_matched | effect_changed */
+  difference: string;
+  shadow_bundle: string;
+  created_at: string;
+}
+
 export interface MetaTable {
   key: string;
   value: number;
@@ -165,4 +193,6 @@ export interface Database {
   freezes: FreezesTable;
   settings: SettingsTable;
   evidence: EvidenceTable;
+  shadow_decisions: ShadowDecisionsTable;
+  shadow_decision_rules: ShadowDecisionRulesTable;
 }

@@ -22,9 +22,13 @@ import type {
   FreezeRecord,
   GrantRecord,
   OutboxRecord,
+  ShadowDecisionRecord,
+  ShadowFilter,
+  ShadowSummary,
 } from './records.ts';
 import { toAgent, toApproval, toAudit, toGrant, toOutbox } from './rows.ts';
 import type { ActionsTable, ApprovalsTable, Database } from './schema.ts';
+import * as shadow from './shadow-queries.ts';
 import type { StoreReader } from './store.ts';
 
 export class Reads implements StoreReader {
@@ -109,11 +113,10 @@ export class Reads implements StoreReader {
     if (filter.until !== undefined) query = query.where('created_at', '<', filter.until);
     const before = filter.before;
     if (before !== undefined) {
+      // A row-value comparison, so the index seeks to the cursor; an OR of the two cases scans
+      // the index from the newest row on every page, which makes paging through it quadratic.
       query = query.where((eb) =>
-        eb.or([
-          eb('created_at', '<', before.createdAt),
-          eb.and([eb('created_at', '=', before.createdAt), eb('id', '<', before.id)]),
-        ]),
+        eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(before.createdAt, before.id)),
       );
     }
     const rows = await query
@@ -265,6 +268,14 @@ export class Reads implements StoreReader {
 
   countDenied(agentId: string, since: string): Promise<number> {
     return evidence.countDenied(this.db, agentId, since);
+  }
+
+  listShadowDecisions(filter: ShadowFilter & { readonly limit: number }): Promise<ShadowDecisionRecord[]> {
+    return shadow.listShadowDecisions(this.db, filter);
+  }
+
+  summarizeShadowDecisions(filter: ShadowFilter): Promise<ShadowSummary> {
+    return shadow.summarizeShadowDecisions(this.db, filter);
   }
 
   async #withVotes(rows: readonly Selectable<ApprovalsTable>[]): Promise<Approval[]> {

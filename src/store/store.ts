@@ -18,6 +18,9 @@ import type {
   LimitUsage,
   NewAuditEvent,
   OutboxRecord,
+  ShadowDecisionRecord,
+  ShadowFilter,
+  ShadowSummary,
 } from './records.ts';
 import type { WriteOp, WriteResult } from './write-ops.ts';
 
@@ -67,6 +70,9 @@ export interface StoreReader {
   listEvidence(filter: EvidenceFilter): Promise<EvidenceRecord[]>;
   /** Proposals of an agent denied at their decision after `since`. */
   countDenied(agentId: string, since: string): Promise<number>;
+  /** Disagreements of shadow bundles with the live one, newest first. */
+  listShadowDecisions(filter: ShadowFilter & { readonly limit: number }): Promise<ShadowDecisionRecord[]>;
+  summarizeShadowDecisions(filter: ShadowFilter): Promise<ShadowSummary>;
 }
 
 /** Everything a write transaction may do; it holds the audit chain until it commits. */
@@ -108,6 +114,8 @@ export interface StoreTx extends StoreReader {
   deleteFreeze(scope: string): Promise<boolean>;
   /** Record evidence, skipping kinds an action already has; returns what was recorded. */
   insertEvidence(records: readonly EvidenceRecord[]): Promise<EvidenceRecord[]>;
+  /** Record shadow disagreements (an action's second record is skipped). */
+  insertShadowDecisions(records: readonly ShadowDecisionRecord[]): Promise<void>;
   /** Keep the first value written for `key`. */
   putSettingIfAbsent(key: string, value: string): Promise<void>;
   /** Update a message only if it is still at `expectedAttempts` attempts; false otherwise. */

@@ -4,13 +4,21 @@
  */
 
 import { actionEvents } from './action-log.ts';
-import type { ActionRecord, Approval, AuditRef, NewAuditEvent, OutboxRecord } from './records.ts';
+import type {
+  ActionRecord,
+  Approval,
+  AuditRef,
+  NewAuditEvent,
+  OutboxRecord,
+  ShadowDecisionRecord,
+} from './records.ts';
 import type { StoreTx } from './store.ts';
 
 export type WriteOp =
   /**
    * Record a decided action (its row and its chained events), unless the agent already used its
-   * idempotency key; with it, the approval it opens, that approval's events and its notifications.
+   * idempotency key; with it, the approval it opens, that approval's events and its notifications,
+   * and the shadow bundle's disagreement with its decision (never orphaned, never lost apart).
    */
   | {
       readonly kind: 'propose';
@@ -19,6 +27,7 @@ export type WriteOp =
       /** Chained after the action's own events. */
       readonly events?: readonly NewAuditEvent[] | undefined;
       readonly outbox?: readonly OutboxRecord[] | undefined;
+      readonly shadow?: ShadowDecisionRecord | undefined;
     }
   /** Append events to the audit chain. */
   | { readonly kind: 'append'; readonly events: readonly NewAuditEvent[]; readonly at: string };
@@ -47,13 +56,16 @@ export async function applyWriteOps(tx: StoreTx, ops: readonly WriteOp[]): Promi
 
   const approvals: Approval[] = [];
   const outbox: OutboxRecord[] = [];
+  const shadows: ShadowDecisionRecord[] = [];
   for (const op of ops) {
     if (op.kind !== 'propose' || !inserted.has(op.action.id)) continue;
     if (op.approval !== undefined) approvals.push(op.approval);
     if (op.outbox !== undefined) outbox.push(...op.outbox);
+    if (op.shadow !== undefined) shadows.push(op.shadow);
   }
   await tx.insertApprovals(approvals);
   await tx.enqueue(outbox);
+  await tx.insertShadowDecisions(shadows);
 
   const owned = ops.map((op) => {
     if (op.kind === 'append') return op.events.map((event) => ({ ...event, at: event.at ?? op.at }));
