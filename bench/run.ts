@@ -1,16 +1,17 @@
-/** Runs the decide-latency, HTTP-throughput and execute-latency benchmarks in sequence and prints a summary (or JSON). */
+/** Runs the decide-latency, HTTP-throughput, execute-latency and replay-throughput benchmarks in sequence and prints a summary (or JSON). */
 
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { DECIDE_DEFAULTS, type DecideResult, runDecideLatency } from './decide-latency.ts';
 import { EXECUTE_DEFAULTS, type ExecuteResult, runExecuteLatency } from './execute-latency.ts';
 import { HTTP_DEFAULTS, type HttpResult, runHttpThroughput } from './http-throughput.ts';
-import { decideSummary, executeSummary, GOALS, httpSummary } from './summary-table.ts';
+import { REPLAY_DEFAULTS, type ReplayResult, runReplayThroughput } from './replay-throughput.ts';
+import { decideSummary, executeSummary, GOALS, httpSummary, replaySummary } from './summary-table.ts';
 
-const USAGE = `usage: node bench/run.ts [--json] [--only decide|http|execute] [--quick] [--server-cpu-prof <dir>]
+const USAGE = `usage: node bench/run.ts [--json] [--only decide|http|execute|replay] [--quick] [--server-cpu-prof <dir>]
   --json             print the figures as JSON on stdout (progress still goes to stderr)
   --only             run one benchmark
-  --quick            shorter runs (2,000 decisions; 3 s of HTTP load; 50 executed actions), for a smoke check
+  --quick            shorter runs (2,000 decisions; 3 s of HTTP load; 50 executed actions; 10,000 replayed), for a smoke check
   --server-cpu-prof  write a V8 CPU profile of the server child into <dir>`;
 
 const { values } = parseArgs({
@@ -22,7 +23,10 @@ const { values } = parseArgs({
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
-if (values.help || (values.only !== undefined && !['decide', 'http', 'execute'].includes(values.only))) {
+if (
+  values.help ||
+  (values.only !== undefined && !['decide', 'http', 'execute', 'replay'].includes(values.only))
+) {
   console.error(USAGE);
   process.exit(values.help ? 0 : 2);
 }
@@ -38,6 +42,7 @@ const environment = {
 let decide: DecideResult[] | null = null;
 let http: HttpResult | null = null;
 let execute: ExecuteResult | null = null;
+let replay: ReplayResult | null = null;
 const runs = (name: string) => values.only === undefined || values.only === name;
 if (runs('decide')) {
   decide = await runDecideLatency(
@@ -59,16 +64,20 @@ if (runs('execute')) {
     values.quick ? { ...EXECUTE_DEFAULTS, actions: 50, warmup: 10 } : EXECUTE_DEFAULTS,
   );
 }
+if (runs('replay')) {
+  replay = await runReplayThroughput(progress, values.quick ? { decisions: 10_000 } : REPLAY_DEFAULTS);
+}
 
 if (values.json) {
-  console.log(JSON.stringify({ environment, goals: GOALS, decide, http, execute }, null, 2));
+  console.log(JSON.stringify({ environment, goals: GOALS, decide, http, execute, replay }, null, 2));
 } else {
   const lines = [
     `Airlock benchmarks: node ${environment.node}, ${environment.cpus} CPUs (${environment.cpuModel})`,
     '',
     ...(decide === null ? [] : [...decideSummary(decide), '']),
     ...(http === null ? [] : [...httpSummary(http), '']),
-    ...(execute === null ? [] : executeSummary(execute)),
+    ...(execute === null ? [] : [...executeSummary(execute), '']),
+    ...(replay === null ? [] : replaySummary(replay)),
   ];
   console.log(lines.join('\n'));
 }

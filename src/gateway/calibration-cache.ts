@@ -6,8 +6,8 @@
 
 import type { CalibrationFact } from '../decide/facts.ts';
 import type { StoreReader } from '../store/store.ts';
-import { calibrate, fitIsotonic } from '../trust/calibration.ts';
-import { type EvidenceRecord, inScope, labelledPoints, type ScopePattern } from '../trust/evidence.ts';
+import { calibrate, fitScopeCurve, type ScopeCurve } from '../trust/calibration.ts';
+import type { EvidenceRecord, ScopePattern } from '../trust/evidence.ts';
 import { formatScope } from '../trust/scope.ts';
 import type { TrustSettings } from '../trust/trust-settings.ts';
 
@@ -19,17 +19,12 @@ const OVERLAP_MS = 60_000;
 /** Re-read an agent's whole window this often, whatever happened. */
 const RELOAD_MS = 300_000;
 
-interface Curve {
-  readonly n: number;
-  readonly knots: CalibrationFact['knots'];
-}
-
 interface AgentEvidence {
   rows: EvidenceRecord[];
   readonly ids: Set<string>;
   readonly loadedAt: number;
   /** Curves per scope and minimum, valid until the rows change. */
-  readonly curves: Map<string, Curve>;
+  readonly curves: Map<string, ScopeCurve>;
 }
 
 export class CalibrationCache {
@@ -56,7 +51,7 @@ export class CalibrationCache {
     const key = `${scopeText}\u0000${calibration.minEvidence}`;
     let curve = agent.curves.get(key);
     if (curve === undefined) {
-      curve = fit(agent.rows, scope, calibration.minEvidence);
+      curve = fitScopeCurve(agent.rows, scope, calibration.minEvidence);
       agent.curves.set(key, curve);
     }
     const { n, knots } = curve;
@@ -79,7 +74,7 @@ export class CalibrationCache {
         rows,
         ids: new Set(rows.map((r) => r.id)),
         loadedAt: Date.now(),
-        curves: new Map<string, Curve>(),
+        curves: new Map<string, ScopeCurve>(),
       }));
       this.#agents.set(agentId, loading);
       return loading;
@@ -103,14 +98,4 @@ export class CalibrationCache {
     if (changed) current.curves.clear();
     return current;
   }
-}
-
-function fit(rows: readonly EvidenceRecord[], scope: ScopePattern, minEvidence: number): Curve {
-  // Stated confidences to the hundredth: at most 101 knots, however many outcomes.
-  const points = labelledPoints(rows.filter((e) => inScope(scope, e))).map((p) => ({
-    ...p,
-    confidence: Math.round(p.confidence * 100) / 100,
-  }));
-  if (points.length < minEvidence) return { n: points.length, knots: null };
-  return { n: points.length, knots: fitIsotonic(points).knots };
 }

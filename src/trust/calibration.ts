@@ -1,5 +1,6 @@
 /** Calibrating an agent's stated confidence against observed outcomes by isotonic regression (pool-adjacent-violators). */
 
+import { type EvidenceRecord, inScope, labelledPoints, type ScopePattern } from './evidence.ts';
 import type { Labelled } from './stats.ts';
 
 /**
@@ -119,4 +120,28 @@ export function calibrate(model: Calibrator, confidence: number): number {
 
 function round4(value: number): number {
   return Math.round(value * 10_000) / 10_000;
+}
+
+/** A scope's curve as decisions store it: how many labelled outcomes, and the knots (null: too few). */
+export interface ScopeCurve {
+  readonly n: number;
+  readonly knots: readonly (readonly [number, number])[] | null;
+}
+
+/**
+ * The calibration curve of one scope from an agent's evidence (any scope; this keeps what falls in
+ * `scope`): stated confidences are rounded to the hundredth, so at most 101 knots however many
+ * outcomes; no knots with fewer than `minEvidence` labelled outcomes.
+ */
+export function fitScopeCurve(
+  evidence: readonly EvidenceRecord[],
+  scope: ScopePattern,
+  minEvidence: number,
+): ScopeCurve {
+  const points = labelledPoints(evidence.filter((e) => inScope(scope, e))).map((p) => ({
+    ...p,
+    confidence: Math.round(p.confidence * 100) / 100,
+  }));
+  if (points.length < minEvidence) return { n: points.length, knots: null };
+  return { n: points.length, knots: fitIsotonic(points).knots };
 }
