@@ -8,6 +8,7 @@ const EXPECTED_COMMANDS = [
   'init',
   'serve',
   'policy check',
+  'policy test',
   'agents add',
   'agents list',
   'agents token',

@@ -13,6 +13,9 @@ import { freezeCommands } from './commands/freeze.ts';
 import { initCommand } from './commands/init.ts';
 import { peopleCommands } from './commands/people.ts';
 import { policyCommands } from './commands/policy.ts';
+import { policyShadowCommands } from './commands/policy-shadow.ts';
+import { replayCommand } from './commands/replay.ts';
+import { replayIncidentCommand } from './commands/replay-incident.ts';
 import { serveCommand } from './commands/serve.ts';
 import { simulateCommand } from './commands/simulate.ts';
 import { trustCommands } from './commands/trust.ts';
@@ -21,6 +24,7 @@ export const COMMANDS: readonly Command[] = [
   initCommand,
   serveCommand,
   ...policyCommands,
+  ...policyShadowCommands,
   ...agentsCommands,
   ...peopleCommands,
   ...trustCommands,
@@ -29,6 +33,8 @@ export const COMMANDS: readonly Command[] = [
   ...evidenceCommands,
   ...approvalsCommands,
   ...auditCommands,
+  replayCommand,
+  replayIncidentCommand,
   simulateCommand,
 ];
 
@@ -58,7 +64,7 @@ function version(): string {
 }
 
 function findCommand(words: readonly string[]): { command: Command; rest: string[] } | null {
-  for (const length of [2, 1]) {
+  for (const length of [3, 2, 1]) {
     const name = words.slice(0, length).join(' ');
     const command = COMMANDS.find((c) => c.name === name);
     if (command !== undefined) return { command, rest: words.slice(length) };
