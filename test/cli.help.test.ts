@@ -9,6 +9,8 @@ const EXPECTED_COMMANDS = [
   'serve',
   'policy check',
   'policy test',
+  'policy shadow report',
+  'policy shadow promote',
   'agents add',
   'agents list',
   'agents token',
@@ -32,6 +34,8 @@ const EXPECTED_COMMANDS = [
   'audit head',
   'audit export',
   'simulate',
+  'replay',
+  'replay incident',
 ];
 
 describe('airlock CLI', () => {

@@ -1,5 +1,6 @@
 /** The facts a decision is made from. Stored verbatim with the decision, so that replay sees exactly them. */
 
+import type { CatalogEntry } from '../catalog/catalog.ts';
 import type { ActionRequest } from '../domain/action.ts';
 import type { TrustLevel } from '../domain/levels.ts';
 import type { RiskDomain, Tier } from '../domain/risk.ts';
@@ -77,6 +78,17 @@ export function confidenceInForce(facts: DecisionFacts): {
   return calibrated === null
     ? { value: facts.request.confidence, basis: 'stated' }
     : { value: calibrated, basis: 'calibrated' };
+}
+
+/** What a decision knows of the action's type, from its catalog entry. */
+export function actionFacts(entry: CatalogEntry): DecisionFacts['action'] {
+  return {
+    type: entry.type,
+    tier: entry.tier,
+    domains: entry.domains,
+    reversible: entry.reversible,
+    verified: (entry.verification?.checks.length ?? 0) > 0,
+  };
 }
 
 export function effectiveLevel(facts: DecisionFacts): TrustLevel {

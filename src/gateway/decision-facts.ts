@@ -5,7 +5,7 @@
  */
 
 import type { CatalogEntry } from '../catalog/catalog.ts';
-import type { DecisionFacts } from '../decide/facts.ts';
+import { actionFacts, type DecisionFacts } from '../decide/facts.ts';
 import type { ActionRequest } from '../domain/action.ts';
 import type { Project } from '../project/project-loader.ts';
 import type { EnvironmentSpec } from '../project/project-schema.ts';
@@ -45,13 +45,7 @@ export async function gatherFacts(deps: FactSources, input: FactInput): Promise<
   );
   return {
     request,
-    action: {
-      type: entry.type,
-      tier: entry.tier,
-      domains: entry.domains,
-      reversible: entry.reversible,
-      verified: (entry.verification?.checks.length ?? 0) > 0,
-    },
+    action: actionFacts(entry),
     agent: { id: agent.id, owner: agent.owner, suspended: agent.status === 'suspended' },
     environment: {
       name: environment.name,

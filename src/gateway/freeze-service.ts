@@ -6,6 +6,7 @@
  */
 
 import type { Actor } from '../audit/audit-event.ts';
+import { calendarFreezeAt } from '../decide/calendar-freeze.ts';
 import { AirlockError } from '../domain/errors.ts';
 import type { FreezeSpec } from '../project/project-schema.ts';
 import type { FreezeRecord } from '../store/records.ts';
@@ -49,14 +50,7 @@ export class FreezeService {
     if (global !== undefined) return { source: 'global', reason: global.reason, by: global.frozenBy };
     const own = freezes.find((f) => f.scope === agentId);
     if (own !== undefined) return { source: 'agent', reason: own.reason, by: own.frozenBy };
-    const at = now.getTime();
-    for (const window of this.#calendar()) {
-      const inWindow = Date.parse(window.from) <= at && at < Date.parse(window.to);
-      if (inWindow && (window.environments === undefined || window.environments.includes(environment))) {
-        return { source: 'calendar', reason: window.reason, by: `calendar ${window.from} – ${window.to}` };
-      }
-    }
-    return null;
+    return calendarFreezeAt(this.#calendar(), environment, now);
   }
 
   async list(): Promise<{ freezes: FreezeRecord[]; calendar: readonly FreezeSpec[] }> {

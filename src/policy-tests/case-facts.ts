@@ -4,21 +4,13 @@
  */
 
 import type { Catalog, CatalogEntry } from '../catalog/catalog.ts';
-import type { CalibrationFact, DecisionFacts } from '../decide/facts.ts';
+import { type CalendarFreeze, calendarFreezeAt } from '../decide/calendar-freeze.ts';
+import { actionFacts, type CalibrationFact, type DecisionFacts } from '../decide/facts.ts';
 import { limitCounters, limitFacts } from '../policy/limits.ts';
 import type { PolicyBundle } from '../policy/policy-bundle.ts';
 import { formatScope } from '../trust/scope.ts';
 import { ceilingFor, type TrustSettings } from '../trust/trust-settings.ts';
 import type { CaseSpec } from './suite-schema.ts';
-
-/** A calendar freeze of airlock.yaml: no autonomous execution from `from` to `to`. */
-export interface CalendarFreeze {
-  readonly from: string;
-  readonly to: string;
-  /** Absent: every environment. */
-  readonly environments?: readonly string[] | undefined;
-  readonly reason: string;
-}
 
 /** What cases are decided against: the bundle under test and the project around it. */
 export interface SuiteContext {
@@ -58,17 +50,11 @@ export function caseFacts(
   const limits = limitFacts(context.bundle, request, agent.id, counts, context.inventory);
   const freeze = spec.frozen
     ? { source: 'agent', by: 'the test case', reason: 'frozen: true' }
-    : calendarFreeze(context.freezes, request.environment, now);
+    : calendarFreezeAt(context.freezes, request.environment, now);
   const calibration = calibrationFact(spec, scope, context.trust);
   return {
     request,
-    action: {
-      type: entry.type,
-      tier: entry.tier,
-      domains: entry.domains,
-      reversible: entry.reversible,
-      verified: (entry.verification?.checks.length ?? 0) > 0,
-    },
+    action: actionFacts(entry),
     agent: { id: agent.id, owner: agent.owner, suspended: spec.suspended },
     environment: {
       name: environment.name,
@@ -87,21 +73,6 @@ export function caseFacts(
     ...(freeze === null ? {} : { freeze }),
     now: now.toISOString(),
   };
-}
-
-/** The calendar freeze in force in `environment` at `now`, as the gateway's freeze check finds it. */
-function calendarFreeze(
-  freezes: readonly CalendarFreeze[],
-  environment: string,
-  now: Date,
-): { source: string; by: string; reason: string } | null {
-  const at = now.getTime();
-  for (const window of freezes) {
-    const inWindow = Date.parse(window.from) <= at && at < Date.parse(window.to);
-    if (inWindow && (window.environments === undefined || window.environments.includes(environment)))
-      return { source: 'calendar', reason: window.reason, by: `calendar ${window.from} – ${window.to}` };
-  }
-  return null;
 }
 
 /** A scope calibrated on enough evidence that its curve maps the stated confidence to the case's number. */
