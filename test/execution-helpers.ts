@@ -46,6 +46,33 @@ export function fleetTypes(fleetUrl: string): TypeOverrides {
   };
 }
 
+/**
+ * `service.restart` run by the gateway on the fleet, verified by the service's health endpoint
+ * for 100 ms and rolled back by its recover endpoint: a restart of an unhealthy service is
+ * rolled back.
+ */
+export function verifiedRestart(fleetUrl: string): Record<string, unknown> {
+  return {
+    execution: {
+      mode: 'gateway',
+      executor: { kind: 'http', url: `${fleetUrl}/services/{{targets[0].id}}/restart`, timeout: '5s' },
+    },
+    verification: {
+      window: '100ms',
+      interval: '100ms',
+      checks: [
+        {
+          kind: 'http',
+          name: 'service health is 200',
+          url: `${fleetUrl}/services/{{targets[0].id}}/health`,
+          expectStatus: 200,
+        },
+      ],
+    },
+    rollback: { executor: { kind: 'http', url: `${fleetUrl}/services/{{targets[0].id}}/recover` } },
+  };
+}
+
 /** The quickstart catalog with `types` merged in (a key set to undefined is removed). */
 export function catalogWith(original: string, types: TypeOverrides): string {
   const catalog = parse(original) as { types: Record<string, Record<string, unknown>> };

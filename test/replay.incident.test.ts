@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { type Fleet, startFleet } from '../sandbox/fleet.ts';
 import { assertFails, cli } from './cli-helpers.ts';
-import { settle, startFleetHarness } from './execution-helpers.ts';
+import { settle, startFleetHarness, verifiedRestart } from './execution-helpers.ts';
 import { type Harness, type Loose, restart } from './harness.ts';
 import { type Candidate, INCIDENT, MARK, STEPS, startCandidate } from './incident-replay-helpers.ts';
 
@@ -28,25 +28,7 @@ describe('airlock replay incident', () => {
     h = await startFleetHarness({
       fleet,
       types: {
-        'service.restart': {
-          execution: {
-            mode: 'gateway',
-            executor: { kind: 'http', url: `${fleet.url}/services/{{targets[0].id}}/restart`, timeout: '5s' },
-          },
-          verification: {
-            window: '100ms',
-            interval: '100ms',
-            checks: [
-              {
-                kind: 'http',
-                name: 'service health is 200',
-                url: `${fleet.url}/services/{{targets[0].id}}/health`,
-                expectStatus: 200,
-              },
-            ],
-          },
-          rollback: { executor: { kind: 'http', url: `${fleet.url}/services/{{targets[0].id}}/recover` } },
-        },
+        'service.restart': verifiedRestart(fleet.url),
       },
     });
     const tokens = { 'ops-bot': await h.agent('ops-bot'), 'db-bot': await h.agent('db-bot', 'dba') };

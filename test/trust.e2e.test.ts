@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { type Fleet, startFleet } from '../sandbox/fleet.ts';
 import { expectError } from './approval-helpers.ts';
-import { pathKinds, settle, startFleetHarness } from './execution-helpers.ts';
+import { pathKinds, settle, startFleetHarness, verifiedRestart } from './execution-helpers.ts';
 import { type Harness, type Loose, restart } from './harness.ts';
 
 const MINUTE = 60_000;
@@ -39,25 +39,7 @@ describe('trust end to end: earned with evidence, promoted by an admin, lost on 
       fleet,
       files: { 'airlock.yaml': airlockYaml },
       types: {
-        'service.restart': {
-          execution: {
-            mode: 'gateway',
-            executor: { kind: 'http', url: `${fleet.url}/services/{{targets[0].id}}/restart`, timeout: '5s' },
-          },
-          verification: {
-            window: '100ms',
-            interval: '100ms',
-            checks: [
-              {
-                kind: 'http',
-                name: 'service health is 200',
-                url: `${fleet.url}/services/{{targets[0].id}}/health`,
-                expectStatus: 200,
-              },
-            ],
-          },
-          rollback: { executor: { kind: 'http', url: `${fleet.url}/services/{{targets[0].id}}/recover` } },
-        },
+        'service.restart': verifiedRestart(fleet.url),
       },
     });
     agent = await h.agent('ops-bot');
