@@ -23,6 +23,7 @@ import { applyStep, type Step, type StepLedger } from './execution-steps.ts';
 import type { FreezeService } from './freeze-service.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
+import { WriteBatcher } from './write-batcher.ts';
 
 export interface ExecutionDeps {
   readonly store: Store;
@@ -68,8 +69,12 @@ export class ExecutionService {
     return this.#key;
   }
 
+  /** Claims of actions cleared together share one transaction. */
+  readonly #claims: WriteBatcher;
+
   constructor(deps: ExecutionDeps) {
     this.#deps = deps;
+    this.#claims = new WriteBatcher(deps.store);
   }
 
   get(actionId: string): Promise<ExecutionRecord | null> {
@@ -91,7 +96,7 @@ export class ExecutionService {
       : null;
     // The key is read (or made) before the claim's transaction: never a write inside a write.
     const key = await this.#permitKey();
-    const claim = await store.write((tx) =>
+    const claim = await this.#claims.run((tx) =>
       claimExecution(tx, { actionId, project: project(), freeze, key, now: clock.now() }),
     );
     if (claim.kind === 'permit') this.#deps.metrics.permits.inc({ event: 'issued' });
