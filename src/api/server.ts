@@ -4,6 +4,8 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { AirlockError } from '../domain/errors.ts';
 import type { Airlock } from '../gateway/airlock.ts';
+import { McpGateway } from '../mcp/mcp-gateway.ts';
+import { MCP_AUTH, registerMcp } from '../mcp/mcp-http.ts';
 import { sendError } from './error-envelope.ts';
 import { openApiDocument } from './openapi.ts';
 import { admit, type Route } from './route.ts';
@@ -79,6 +81,13 @@ export const ROUTES: readonly Route[] = [
 
 export const API_VERSION = '1.0.0';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The MCP gateway served at /mcp. */
+    mcp: McpGateway;
+  }
+}
+
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 export function buildServer(airlock: Airlock): FastifyInstance {
@@ -98,7 +107,10 @@ export function buildServer(airlock: Airlock): FastifyInstance {
   // Only JSON bodies are accepted; anything else is a 415 in the envelope.
   app.removeContentTypeParser('text/plain');
 
-  const authOf = new Map(ROUTES.map(({ spec }) => [`${spec.method} ${spec.url}`, spec.auth]));
+  const authOf = new Map<string, Route['spec']['auth']>([
+    ...ROUTES.map(({ spec }) => [`${spec.method} ${spec.url}`, spec.auth] as const),
+    ...MCP_AUTH,
+  ]);
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -134,5 +146,8 @@ export function buildServer(airlock: Airlock): FastifyInstance {
   for (const route of ROUTES) {
     app.route({ method: route.spec.method, url: route.spec.url, handler: route.handle(airlock) });
   }
+  const mcp = new McpGateway(airlock, API_VERSION);
+  app.decorate('mcp', mcp);
+  registerMcp(app, airlock, mcp);
   return app;
 }

@@ -8,6 +8,12 @@ import { ajvDetails, Catalog, type CatalogEntry, createAjv } from './catalog.ts'
 import { type ActionTypeSpec, catalogFileSchema } from './catalog-schema.ts';
 import { exampleFromSchema } from './example-params.ts';
 import { executionProblems, rollbackTargetProblem } from './execution-problems.ts';
+import {
+  type McpCatalogSpec,
+  mappingTemplateProblems,
+  ToolMapper,
+  UNMAPPED_PARAMS_SCHEMA,
+} from './tool-mapping.ts';
 
 export function compileCatalog(
   sources: readonly YamlSource[],
@@ -19,12 +25,18 @@ export function compileCatalog(
   const seen = new Map<string, string>();
   const specs = new Map<string, ActionTypeSpec>();
   const declared: [YamlSource, string, ActionTypeSpec][] = [];
+  let mcp: [YamlSource, McpCatalogSpec] | null = null;
 
   for (const source of sources) {
     const decoded = source.decode(catalogFileSchema);
     if (!decoded.ok) {
       problems.push(...decoded.problems);
       continue;
+    }
+    const section = decoded.value.mcp;
+    if (section !== undefined) {
+      if (mcp === null) mcp = [source, section];
+      else problems.push(source.problem(['mcp'], `the mcp section is already given in ${mcp[0].file}`));
     }
     for (const [type, spec] of Object.entries(decoded.value.types)) {
       const at = ['types', type];
@@ -89,7 +101,76 @@ export function compileCatalog(
     const problem = rollbackTargetProblem(source, type, spec, specs);
     if (problem !== null) problems.push(problem);
   }
-  return problems.length > 0 ? failed(problems) : loaded(new Catalog(entries));
+  let tools: ToolMapper | undefined;
+  if (mcp !== null) {
+    const [source, section] = mcp;
+    problems.push(...toolMappingProblems(source, section, specs));
+    if (!specs.has(section.unmapped.type)) entries.push(unmappedEntry(ajv, section, source));
+    tools = new ToolMapper(section);
+  }
+  return problems.length > 0 ? failed(problems) : loaded(new Catalog(entries, tools));
+}
+
+/** Every mapping names a declared type that the tool call itself carries out, with sound templates. */
+function toolMappingProblems(
+  source: YamlSource,
+  section: McpCatalogSpec,
+  specs: ReadonlyMap<string, ActionTypeSpec>,
+): Problem[] {
+  const problems: Problem[] = [];
+  for (const [i, mapping] of section.tools.entries()) {
+    const at = ['mcp', 'tools', i];
+    for (const p of mappingTemplateProblems(mapping))
+      problems.push(source.problem([...at, ...p.path.split('.').map(segment)], p.message));
+    const spec = specs.get(mapping.type);
+    if (spec === undefined && mapping.type !== section.unmapped.type) {
+      problems.push(source.problem([...at, 'type'], `no action type "${mapping.type}" in the catalog`));
+    } else if (spec?.execution?.mode === 'gateway') {
+      problems.push(
+        source.problem(
+          [...at, 'type'],
+          `"${mapping.type}" is executed by Airlock's own executor; a type MCP tools map to is carried out by the tool call (remove its execution, or set mode: agent)`,
+        ),
+      );
+    }
+  }
+  const unmapped = specs.get(section.unmapped.type);
+  if (unmapped?.execution?.mode === 'gateway')
+    problems.push(
+      source.problem(
+        ['mcp', 'unmapped', 'type'],
+        `"${section.unmapped.type}" is executed by Airlock's own executor`,
+      ),
+    );
+  return problems;
+}
+
+function segment(part: string): string | number {
+  return /^\d+$/.test(part) ? Number(part) : part;
+}
+
+/** The type of tool calls no mapping names, when the catalog does not declare it itself. */
+function unmappedEntry(
+  ajv: ReturnType<typeof createAjv>,
+  section: McpCatalogSpec,
+  source: YamlSource,
+): CatalogEntry {
+  return {
+    type: section.unmapped.type,
+    description: 'A call to an MCP tool that the catalog does not map to an action type',
+    tier: section.unmapped.tier,
+    domains: section.unmapped.domains,
+    reversible: false,
+    targets: { min: 1, max: 1 },
+    paramsSchema: UNMAPPED_PARAMS_SCHEMA,
+    example: { tool: 'server.tool', arguments: {} },
+    execution: null,
+    verification: null,
+    rollback: null,
+    baseDir: path.resolve(path.dirname(source.file)),
+    validateParams: ajv.compile(UNMAPPED_PARAMS_SCHEMA),
+    validateTarget: null,
+  };
 }
 
 function compileSchema(

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { durationSchema } from '../config/durations.ts';
 import { RISK_DOMAINS, TIERS } from '../domain/risk.ts';
+import { mcpCatalogSchema } from './tool-mapping.ts';
 
 export const ACTION_TYPE_NAME = /^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)*$/;
 
@@ -175,10 +176,16 @@ export const actionTypeSchema = z.strictObject({
 
 export const catalogFileSchema = z.strictObject({
   version: z.literal(1).default(1),
-  types: z.record(
-    z.string().regex(ACTION_TYPE_NAME, 'action type names are dotted lower-case words, e.g. service.restart'),
-    actionTypeSchema,
-  ),
+  types: z
+    .record(
+      z
+        .string()
+        .regex(ACTION_TYPE_NAME, 'action type names are dotted lower-case words, e.g. service.restart'),
+      actionTypeSchema,
+    )
+    .default({}),
+  /** Which MCP tool calls become which action types (one catalog file may hold it). */
+  mcp: mcpCatalogSchema.optional(),
 });
 
 export type ActionTypeSpec = z.output<typeof actionTypeSchema>;

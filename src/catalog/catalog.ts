@@ -6,6 +6,7 @@ import type { ErrorDetail } from '../domain/errors.ts';
 import type { JsonObject } from '../domain/json.ts';
 import type { RiskDomain, Tier } from '../domain/risk.ts';
 import type { ActionTypeSpec, ExecutionSpec, RollbackSpec, VerificationSpec } from './catalog-schema.ts';
+import { mcpCatalogSchema, ToolMapper } from './tool-mapping.ts';
 
 export interface CatalogEntry {
   readonly type: string;
@@ -40,9 +41,15 @@ export function createAjv(): Ajv {
 
 export class Catalog {
   readonly #entries: ReadonlyMap<string, CatalogEntry>;
+  /** How MCP tool calls become action requests (the defaults when no file has an `mcp` section). */
+  readonly tools: ToolMapper;
 
-  constructor(entries: readonly CatalogEntry[]) {
+  constructor(
+    entries: readonly CatalogEntry[],
+    tools: ToolMapper = new ToolMapper(mcpCatalogSchema.parse({})),
+  ) {
     this.#entries = new Map(entries.map((entry) => [entry.type, entry]));
+    this.tools = tools;
   }
 
   get(type: string): CatalogEntry | undefined {

@@ -11,6 +11,7 @@ import { auditCommands } from './commands/audit.ts';
 import { evidenceCommands } from './commands/evidence.ts';
 import { freezeCommands } from './commands/freeze.ts';
 import { initCommand } from './commands/init.ts';
+import { mcpCommand } from './commands/mcp.ts';
 import { peopleCommands } from './commands/people.ts';
 import { policyCommands } from './commands/policy.ts';
 import { policyShadowCommands } from './commands/policy-shadow.ts';
@@ -36,6 +37,7 @@ export const COMMANDS: readonly Command[] = [
   replayCommand,
   replayIncidentCommand,
   simulateCommand,
+  mcpCommand,
 ];
 
 const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {

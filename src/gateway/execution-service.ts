@@ -48,7 +48,8 @@ export interface PermitGrant {
 
 export interface OutcomeReport {
   readonly permit: string;
-  readonly outcome: 'succeeded' | 'failed';
+  /** `unknown`: the agent cannot tell whether it took effect; the action goes to people. */
+  readonly outcome: 'succeeded' | 'failed' | 'unknown';
   readonly message?: string | null | undefined;
   readonly detail?: JsonObject | null | undefined;
 }
@@ -120,6 +121,27 @@ export class ExecutionService {
     return { token: signPermit(claims, await this.#permitKey()), expiresAt: permit.expiresAt };
   }
 
+  /**
+   * Hand out an action's permit to exactly one caller: the first to take it gets it, later callers
+   * (another session, another replica) get null. For executors that act for the agent, such as the
+   * MCP gateway, which must never run one call twice.
+   */
+  async takePermit(agent: AgentRecord, actionId: string): Promise<PermitGrant | null> {
+    const execution = await this.#deps.store.getExecution(actionId);
+    if (execution === null || execution.phase !== 'permitted') return null;
+    const permit = execution.state.permit as JsonObject | undefined;
+    if (permit === undefined || permit.takenAt !== undefined) return null;
+    const now = this.#deps.clock.now().toISOString();
+    const next: ExecutionRecord = {
+      ...execution,
+      state: { ...execution.state, permit: { ...permit, takenAt: now, takenBy: agent.id } },
+      version: execution.version + 1,
+      updatedAt: now,
+    };
+    const taken = await this.#deps.store.write((tx) => tx.saveExecution(next, execution.version));
+    return taken ? this.permitFor(next) : null;
+  }
+
   /** The agent's report of an action it executed under a permit; the permit is good once. */
   async reportOutcome(agent: AgentRecord, actionId: string, report: OutcomeReport): Promise<ExecutionRecord> {
     const { store, clock, project } = this.#deps;
@@ -155,6 +177,11 @@ export class ExecutionService {
           message: report.message ?? null,
           reportedAt: now.toISOString(),
         },
+        ...(report.outcome === 'unknown'
+          ? {
+              attention: `the agent could not tell whether it took effect: ${report.message ?? 'no reason given'}`,
+            }
+          : {}),
       },
       events: [
         {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { durationSchema } from '../config/durations.ts';
 import { EFFECTS } from '../domain/decision.ts';
 import { trustSettingsSchema } from '../trust/trust-settings.ts';
+import { DEFAULT_MCP_CONFIG, mcpConfigSchema } from './mcp-config.ts';
 
 const paths = z
   .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
@@ -83,6 +84,8 @@ export const projectSchema = z.strictObject({
   /** Services and how many instances each runs, for blast-radius limits (`fraction`). */
   inventory: z.string().min(1).optional(),
   trust: trustSettingsSchema.default(trustSettingsSchema.parse({})),
+  /** Upstream MCP servers that agents reach through Airlock's MCP gateway (see docs/mcp.md). */
+  mcp: mcpConfigSchema.default(DEFAULT_MCP_CONFIG),
   log: z
     .strictObject({
       level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),

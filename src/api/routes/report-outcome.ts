@@ -8,7 +8,9 @@ const MAX_DETAIL_BYTES = 16 * 1024;
 
 export const outcomeBodySchema = z.strictObject({
   permit: z.string().min(1).max(4096).describe('The single-use permit the action was cleared with'),
-  outcome: z.enum(['succeeded', 'failed']),
+  outcome: z
+    .enum(['succeeded', 'failed', 'unknown'])
+    .describe('`unknown`: you cannot tell whether it took effect; the action goes to people'),
   message: z.string().max(2000).optional().describe('One line on what happened'),
   detail: z
     .record(z.string(), z.json())
