@@ -260,19 +260,23 @@ export class GovernedCalls {
       throw error;
     }
     const failed = result.isError === true;
-    await report(
-      failed ? 'failed' : 'succeeded',
-      failed ? 'the tool answered with an error' : 'the tool answered',
-      {
-        result: summarize(result),
-      },
-    ).catch((error: unknown) =>
+    let after = action;
+    try {
+      await report(
+        failed ? 'failed' : 'succeeded',
+        failed ? 'the tool answered with an error' : 'the tool answered',
+        {
+          result: summarize(result),
+        },
+      );
+      after = await this.#deps.actions.get(action.id, { kind: 'agent', agent });
+    } catch (error) {
       this.#deps.logger.error(
         { event: 'mcp.report_failed', action: action.id, err: error },
         'could not record the outcome',
-      ),
-    );
-    return { ...result, _meta: { ...result._meta, ...meta(action) } };
+      );
+    }
+    return { ...result, _meta: { ...result._meta, ...meta(after) } };
   }
 
   /**

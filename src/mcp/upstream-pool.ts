@@ -274,7 +274,11 @@ class Upstream {
   /** Run one request; a connection that closes under it fails it with ConnectionClosed. */
   async request<T>(work: (client: Client, timeout: number) => Promise<T>): Promise<T> {
     const client = await this.#connect();
-    return work(client, this.#options.requestTimeout);
+    try {
+      return await work(client, this.#options.requestTimeout);
+    } catch (error) {
+      throw relayed(error);
+    }
   }
 
   async close(): Promise<void> {
@@ -375,4 +379,15 @@ function interpolateEnv(value: string, env: PoolOptions['env'], where: string): 
       throw new Error(`${where} needs the environment variable ${name}, which is not set`);
     return found;
   });
+}
+
+/**
+ * An upstream's error as it was on the wire: the SDK's McpError prefixes "MCP error <code>: " to
+ * the message it received, and relaying that would add one prefix per hop. The code and data stay.
+ */
+function relayed(error: unknown): unknown {
+  if (!(error instanceof McpError)) return error;
+  const prefix = `MCP error ${error.code}: `;
+  const message = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+  return Object.assign(new Error(message), { code: error.code, data: error.data });
 }
