@@ -1,13 +1,13 @@
 /** Measures durable decisions per second over HTTP: the real server in a child process, driven by autocannon. */
 
 import path from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import autocannon from 'autocannon';
 import { createAirlock } from '../src/gateway/airlock.ts';
 import { restart } from '../test/harness.ts';
 import { machineBusySeconds, processCpuSeconds } from './cpu-usage.ts';
 import { bucketSpread, histogram } from './prometheus-text.ts';
 import { startServer } from './server-process.ts';
+import { checkStore } from './store-check.ts';
 import { tempProject } from './temp-project.ts';
 
 export interface HttpOptions {
@@ -106,7 +106,11 @@ export async function runHttpThroughput(
 
       progress('http: stopping server, verifying the audit chain…');
       const serverExit = await server.stop();
-      const durability = await checkDurability(project.configPath, project.dbPath);
+      const { actionsStored, auditOk, auditEvents, auditProblem } = await checkStore(
+        project.configPath,
+        project.dbPath,
+      );
+      const durability = { actionsStored, auditOk, auditEvents, auditProblem };
       const batch = histogram(metrics, 'airlock_commit_batch_size');
       const decideS = histogram(metrics, 'airlock_decide_seconds');
       const requestS = histogram(metrics, 'airlock_http_request_seconds', 'route="/v1/actions"');
@@ -139,29 +143,6 @@ export async function runHttpThroughput(
     }
   } finally {
     await project.remove();
-  }
-}
-
-/** Reopen the project as a fresh process would: count the actions stored and verify the chain. */
-async function checkDurability(configPath: string, dbPath: string) {
-  const airlock = await createAirlock({ configPath, logLevel: 'warn' });
-  let report: Awaited<ReturnType<typeof airlock.audit.verify>>;
-  try {
-    report = await airlock.audit.verify();
-  } finally {
-    await airlock.close();
-  }
-  const db = new DatabaseSync(dbPath, { readOnly: true });
-  try {
-    const row = db.prepare('SELECT count(*) AS n FROM actions').get() as { n: number };
-    return {
-      actionsStored: row.n,
-      auditOk: report.ok,
-      auditEvents: report.events,
-      auditProblem: report.problem,
-    };
-  } finally {
-    db.close();
   }
 }
 

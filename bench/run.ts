@@ -1,18 +1,27 @@
-/** Runs the decide-latency, HTTP-throughput, execute-latency and replay-throughput benchmarks in sequence and prints a summary (or JSON). */
+/** Runs the decide-latency, HTTP-throughput, execute-latency, replay-throughput and MCP-overhead benchmarks in sequence and prints a summary (or JSON). */
 
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { DECIDE_DEFAULTS, type DecideResult, runDecideLatency } from './decide-latency.ts';
 import { EXECUTE_DEFAULTS, type ExecuteResult, runExecuteLatency } from './execute-latency.ts';
 import { HTTP_DEFAULTS, type HttpResult, runHttpThroughput } from './http-throughput.ts';
+import { MCP_DEFAULTS, MCP_QUICK, type McpResult, runMcpOverhead } from './mcp-overhead.ts';
 import { REPLAY_DEFAULTS, type ReplayResult, runReplayThroughput } from './replay-throughput.ts';
-import { decideSummary, executeSummary, GOALS, httpSummary, replaySummary } from './summary-table.ts';
+import {
+  decideSummary,
+  executeSummary,
+  GOALS,
+  httpSummary,
+  mcpSummary,
+  replaySummary,
+} from './summary-table.ts';
 
-const USAGE = `usage: node bench/run.ts [--json] [--only decide|http|execute|replay] [--quick] [--server-cpu-prof <dir>]
+const USAGE = `usage: node bench/run.ts [--json] [--only decide|http|execute|replay|mcp] [--quick] [--server-cpu-prof <dir>]
   --json             print the figures as JSON on stdout (progress still goes to stderr)
   --only             run one benchmark
-  --quick            shorter runs (2,000 decisions; 3 s of HTTP load; 50 executed actions; 10,000 replayed), for a smoke check
-  --server-cpu-prof  write a V8 CPU profile of the server child into <dir>`;
+  --quick            shorter runs (2,000 decisions; 3 s of HTTP load; 50 executed actions; 10,000 replayed;
+                     150 + 400 MCP calls per path), for a smoke check
+  --server-cpu-prof  write a V8 CPU profile of the server child (http, mcp) into <dir>`;
 
 const { values } = parseArgs({
   options: {
@@ -25,7 +34,7 @@ const { values } = parseArgs({
 });
 if (
   values.help ||
-  (values.only !== undefined && !['decide', 'http', 'execute', 'replay'].includes(values.only))
+  (values.only !== undefined && !['decide', 'http', 'execute', 'replay', 'mcp'].includes(values.only))
 ) {
   console.error(USAGE);
   process.exit(values.help ? 0 : 2);
@@ -43,6 +52,7 @@ let decide: DecideResult[] | null = null;
 let http: HttpResult | null = null;
 let execute: ExecuteResult | null = null;
 let replay: ReplayResult | null = null;
+let mcp: McpResult | null = null;
 const runs = (name: string) => values.only === undefined || values.only === name;
 if (runs('decide')) {
   decide = await runDecideLatency(
@@ -67,9 +77,16 @@ if (runs('execute')) {
 if (runs('replay')) {
   replay = await runReplayThroughput(progress, values.quick ? { decisions: 10_000 } : REPLAY_DEFAULTS);
 }
+if (runs('mcp')) {
+  const profileDir = values['server-cpu-prof'];
+  mcp = await runMcpOverhead(progress, {
+    ...(values.quick ? MCP_QUICK : MCP_DEFAULTS),
+    ...(profileDir === undefined ? {} : { serverNodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir] }),
+  });
+}
 
 if (values.json) {
-  console.log(JSON.stringify({ environment, goals: GOALS, decide, http, execute, replay }, null, 2));
+  console.log(JSON.stringify({ environment, goals: GOALS, decide, http, execute, replay, mcp }, null, 2));
 } else {
   const lines = [
     `Airlock benchmarks: node ${environment.node}, ${environment.cpus} CPUs (${environment.cpuModel})`,
@@ -77,7 +94,8 @@ if (values.json) {
     ...(decide === null ? [] : [...decideSummary(decide), '']),
     ...(http === null ? [] : [...httpSummary(http), '']),
     ...(execute === null ? [] : [...executeSummary(execute), '']),
-    ...(replay === null ? [] : replaySummary(replay)),
+    ...(replay === null ? [] : [...replaySummary(replay), '']),
+    ...(mcp === null ? [] : mcpSummary(mcp)),
   ];
   console.log(lines.join('\n'));
 }

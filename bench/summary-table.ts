@@ -3,6 +3,7 @@
 import type { DecideResult } from './decide-latency.ts';
 import type { ExecuteResult } from './execute-latency.ts';
 import type { HttpResult } from './http-throughput.ts';
+import type { McpResult, McpRun, McpSeries } from './mcp-overhead.ts';
 import type { ReplayResult } from './replay-throughput.ts';
 
 /** The goals stated by the issue ("100,000 recorded decisions replayed in a few seconds": at most 5). */
@@ -150,6 +151,49 @@ export function replaySummary(r: ReplayResult): string[] {
   const width = Math.max(...rows.map(([label]) => label.length));
   return [
     'Replay (airlock replay), in process: recorded decisions in SQLite decided again with a candidate bundle',
+    ...rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`),
+  ];
+}
+
+export function mcpSummary(r: McpResult): string[] {
+  const ms = (value: number) => n(value, 2);
+  const seriesLine = (s: McpSeries) =>
+    `${n(s.callsPerSec).padStart(6)} calls/s   p50 ${ms(s.latencyMs.p50)}  p99 ${ms(s.latencyMs.p99)}  mean ${ms(s.latencyMs.mean)}  max ${ms(s.latencyMs.max)} ms`;
+  const runLines = (label: string, run: McpRun): [string, string][] => [
+    [`${label}: direct`, seriesLine(run.direct)],
+    [`${label}: via Airlock`, seriesLine(run.proxied)],
+    [
+      `${label}: overhead/call`,
+      `${ms(run.overheadMs.mean)} ms mean, ${ms(run.overheadMs.p50)} ms p50, ${ms(run.overheadMs.p99)} ms p99` +
+        (run.serverCpuMsPerCall === null ? '' : `; Airlock CPU ${ms(run.serverCpuMsPerCall)} ms/call`),
+    ],
+  ];
+  const c = r.checks;
+  const s = r.server;
+  const others = Object.entries(c.statuses).filter(([status]) => status !== 'succeeded');
+  const rows: [string, string][] = [
+    ...runLines('sequential', r.sequential),
+    ...runLines(`${r.concurrent.concurrency} at once`, r.concurrent),
+    [
+      'server side, per call',
+      `decide ${s.decideMeanUs === null ? 'n/a' : `${n(s.decideMeanUs, 1)} µs`}, ` +
+        `${s.auditEventsPerCall === null ? 'n/a' : n(s.auditEventsPerCall, 1)} audit events, ` +
+        `${s.commitsPerCall === null ? 'n/a' : n(s.commitsPerCall, 2)} group commits of the decision log ` +
+        `(${s.writesPerCommit === null ? 'n/a' : n(s.writesPerCommit, 1)} writes per commit)`,
+    ],
+    [
+      'durability',
+      `${n(c.proxiedCalls)} proxied calls (warm-up included), ${n(c.succeededActions)} succeeded actions ` +
+        `(${c.succeededActions === c.proxiedCalls && c.actionsStored === c.proxiedCalls ? 'ok' : 'MISMATCH'}` +
+        `${others.length === 0 ? '' : `; also ${others.map(([st, k]) => `${k} ${st}`).join(', ')}`}); ` +
+        `audit chain ${c.auditOk ? 'ok' : `BROKEN: ${c.auditProblem}`} (${n(c.auditEvents)} events); ` +
+        `${n(c.failures)} unexpected answers; server exit ${c.serverExit}`,
+    ],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return [
+    `MCP gateway overhead: ${r.tool} (stdio) called directly vs through Airlock's /mcp (streamable HTTP, durable, level 2 executes); ` +
+      `${n(r.sequential.direct.calls)} sequential + ${n(r.concurrent.direct.calls)} concurrent calls per path`,
     ...rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`),
   ];
 }

@@ -1,7 +1,8 @@
 /**
  * Each scope's calibration curve, fitted from its evidence. An agent's evidence window is kept in
- * memory and topped up per decision with what was recorded since (one indexed read, in any
- * process), so a new outcome is in the very next curve without re-reading the whole window.
+ * memory and topped up per decision with what was recorded since (an indexed read of the newer
+ * records and a count of the recent ones, in any process), so a new outcome is in the very next
+ * curve without re-reading the whole window, however busy the agent.
  */
 
 import type { CalibrationFact } from '../decide/facts.ts';
@@ -81,7 +82,18 @@ export class CalibrationCache {
     }
     const last = current.rows.at(-1)?.at ?? since;
     const from = new Date(Math.max(Date.parse(since), Date.parse(last) - OVERLAP_MS)).toISOString();
-    const recent = await this.#store.listEvidence({ agentId, since: from, limit: MAX_EVIDENCE });
+    // What is newer than the newest record held (the records at that instant again, deduplicated)…
+    const recent = await this.#store.listEvidence({ agentId, since: last, limit: MAX_EVIDENCE });
+    // …and, within the overlap, what committed late with an earlier time: counted first, read
+    // only when the store holds more there than the cache does.
+    let held = 0;
+    for (let i = current.rows.length - 1; i >= 0 && (current.rows[i]?.at ?? '') >= from; i--) held++;
+    const stored = await this.#store.countEvidence({ agentId, since: from, until: last });
+    if (stored !== held) {
+      recent.push(
+        ...(await this.#store.listEvidence({ agentId, since: from, until: last, limit: MAX_EVIDENCE })),
+      );
+    }
     let changed = false;
     for (const row of recent) {
       if (current.ids.has(row.id)) continue;

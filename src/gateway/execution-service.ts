@@ -138,7 +138,8 @@ export class ExecutionService {
       version: execution.version + 1,
       updatedAt: now,
     };
-    const taken = await this.#deps.store.write((tx) => tx.saveExecution(next, execution.version));
+    // Through the claims' batcher: permits taken together share one commit.
+    const taken = await this.#claims.run((tx) => tx.saveExecution(next, execution.version));
     return taken ? this.permitFor(next) : null;
   }
 

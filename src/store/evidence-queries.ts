@@ -24,19 +24,32 @@ function toEvidence(row: Selectable<EvidenceTable>): EvidenceRecord {
   };
 }
 
-/** Oldest first; the newest `filter.limit` when there are more. */
-export async function listEvidence(db: Db, filter: EvidenceFilter): Promise<EvidenceRecord[]> {
-  let query = db.selectFrom('evidence').selectAll();
+function selectEvidence(db: Db, filter: Omit<EvidenceFilter, 'limit'>) {
+  let query = db.selectFrom('evidence');
   if (filter.agentId !== undefined) query = query.where('agent_id', '=', filter.agentId);
   if (filter.actionId !== undefined) query = query.where('action_id', '=', filter.actionId);
   if (filter.since !== undefined) query = query.where('at', '>=', filter.since);
-  if (filter.kinds !== undefined) {
-    if (filter.kinds.length === 0) return [];
-    query = query.where('kind', 'in', filter.kinds);
-  }
+  if (filter.until !== undefined) query = query.where('at', '<=', filter.until);
+  if (filter.kinds !== undefined) query = query.where('kind', 'in', filter.kinds);
+  return query;
+}
+
+/** Oldest first; the newest `filter.limit` when there are more. */
+export async function listEvidence(db: Db, filter: EvidenceFilter): Promise<EvidenceRecord[]> {
+  if (filter.kinds?.length === 0) return [];
+  const query = selectEvidence(db, filter).selectAll();
   // The newest `limit` rows (a window that overflows loses its oldest evidence), oldest first.
   const rows = await query.orderBy('at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
   return rows.reverse().map(toEvidence);
+}
+
+/** How many records match, without reading them. */
+export async function countEvidence(db: Db, filter: Omit<EvidenceFilter, 'limit'>): Promise<number> {
+  if (filter.kinds?.length === 0) return 0;
+  const row = await selectEvidence(db, filter)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
 }
 
 /** Insert evidence, skipping any kind an action already has; returns what was inserted. */

@@ -136,6 +136,8 @@ export interface EvidenceFilter {
   readonly actionId?: string | undefined;
   /** Evidence at or after this time. */
   readonly since?: string | undefined;
+  /** Evidence at or before this time. */
+  readonly until?: string | undefined;
   readonly kinds?: readonly EvidenceKind[] | undefined;
   readonly limit: number;
 }

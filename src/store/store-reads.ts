@@ -266,6 +266,10 @@ export class Reads implements StoreReader {
     return evidence.listEvidence(this.db, filter);
   }
 
+  countEvidence(filter: Omit<EvidenceFilter, 'limit'>): Promise<number> {
+    return evidence.countEvidence(this.db, filter);
+  }
+
   countDenied(agentId: string, since: string): Promise<number> {
     return evidence.countDenied(this.db, agentId, since);
   }

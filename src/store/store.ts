@@ -68,6 +68,8 @@ export interface StoreReader {
   getSetting(key: string): Promise<string | null>;
   /** Evidence, oldest first; the newest `filter.limit` when more match. */
   listEvidence(filter: EvidenceFilter): Promise<EvidenceRecord[]>;
+  /** How many evidence records match `filter`, without reading them. */
+  countEvidence(filter: Omit<EvidenceFilter, 'limit'>): Promise<number>;
   /** Proposals of an agent denied at their decision after `since`. */
   countDenied(agentId: string, since: string): Promise<number>;
   /** Disagreements of shadow bundles with the live one, newest first. */
