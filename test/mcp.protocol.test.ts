@@ -25,7 +25,7 @@ describe('MCP gateway: a faithful protocol', () => {
   let client: Client;
 
   before(async () => {
-    const project = await mcpProject();
+    const project = await mcpProject('  allowedOrigins: ["https://agents.example.com"]');
     root = project.root;
     h = await startHarness({ files: project.files });
     token = await h.agent('mcp-bot');
@@ -168,6 +168,25 @@ describe('MCP gateway: a faithful protocol', () => {
       },
     });
     assert.equal(response.status, 404);
+  });
+
+  it('a page from another origin is refused (DNS rebinding); loopback and listed origins may call', async () => {
+    const init = JSON.stringify(initialize(1));
+    const rebound = await post(init, { origin: 'http://evil.example.com', host: 'evil.example.com' });
+    assert.equal(rebound.status, 403);
+    assert.match(rebound.body.error.message, /origin http:\/\/evil\.example\.com is not allowed/);
+    const inSession = await post(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }), {
+      origin: 'https://evil.example.com',
+      'mcp-session-id': sessionOf(client),
+    });
+    assert.equal(inSession.status, 403, 'an open session is no way around it');
+    assert.equal((await post(init, { origin: 'null' })).status, 403);
+
+    const local = await post(init, { origin: 'http://127.0.0.1:6274' });
+    assert.equal(local.status, 200);
+    assert.match(local.text, /"serverInfo":\{"name":"airlock"/);
+    const listed = await post(init, { origin: 'https://agents.example.com' });
+    assert.equal(listed.status, 200, 'listed in mcp.allowedOrigins');
   });
 
   it('without a token there is no MCP at all', async () => {

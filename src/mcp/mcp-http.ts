@@ -54,6 +54,14 @@ export function registerMcp(app: FastifyInstance, airlock: Airlock, gateway: Mcp
     scope.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
     const handle = async (request: FastifyRequest, reply: FastifyReply) => {
+      const origin = request.headers.origin;
+      if (origin !== undefined && !originAllowed(origin, airlock.project().config.mcp.allowedOrigins))
+        return rpcError(
+          reply,
+          403,
+          -32000,
+          `Forbidden: origin ${origin} is not allowed (mcp.allowedOrigins)`,
+        );
       const agent = agentOf(request);
       const claimed = request.headers['x-airlock-agent'];
       if (typeof claimed === 'string' && claimed !== agent.id)
@@ -103,6 +111,23 @@ export function registerMcp(app: FastifyInstance, airlock: Airlock, gateway: Mcp
     for (const method of ['POST', 'GET', 'DELETE'] as const)
       scope.route({ method, url: MCP_PATH, handler: handle });
   });
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Browsers send `Origin`; agents mostly do not. A page on this machine (loopback) or a listed
+ * origin may call; any other page, such as one whose name was rebound to this address, may not.
+ */
+function originAllowed(origin: string, allowed: readonly string[]): boolean {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+  return LOOPBACK.has(url.hostname) || allowed.some((a) => new URL(a).origin === url.origin);
 }
 
 function rpcError(reply: FastifyReply, status: number, code: number, message: string) {

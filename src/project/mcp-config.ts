@@ -42,6 +42,20 @@ export const mcpConfigSchema = z.strictObject({
   requestTimeout: durationSchema.default(60_000),
   /** A streamable HTTP session with no request for this long is closed. */
   sessionIdle: durationSchema.default(30 * 60_000),
+  /**
+   * Browser origins (`https://agents.example.com`) allowed to call `/mcp`, besides loopback ones.
+   * A request that carries any other `Origin` is refused: DNS-rebinding protection.
+   */
+  allowedOrigins: z
+    .array(
+      z
+        .url({ protocol: /^https?$/ })
+        .refine(
+          (url) => new URL(url).origin === url.replace(/\/$/, ''),
+          'an origin: scheme, host and port only',
+        ),
+    )
+    .default([]),
 });
 
 export type McpConfig = z.output<typeof mcpConfigSchema>;
