@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { McpError, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { type Harness, type Loose, startHarness } from './harness.ts';
 import { mcpClient, mcpProject, serverScript, textOf } from './mcp-helpers.ts';
 
@@ -65,6 +65,42 @@ describe('MCP gateway: a faithful protocol', () => {
     assert.equal(read.contents[0]?.uri, first.uri);
     const { resourceTemplates } = await client.listResourceTemplates();
     assert.ok(resourceTemplates.length > 0);
+  });
+
+  it('resource subscriptions: updates reach the sessions that subscribed, and stop after unsubscribing', async () => {
+    const watcher = await mcpClient(h, token);
+    const bystander = await mcpClient(h, token);
+    const heard = { watcher: [] as string[], bystander: [] as string[] };
+    watcher.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
+      heard.watcher.push(n.params.uri);
+    });
+    bystander.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
+      heard.bystander.push(n.params.uri);
+    });
+    const toggle = () =>
+      watcher.callTool({ name: 'everything.toggle-subscriber-updates', arguments: {}, _meta: CONFIDENT });
+    try {
+      assert.equal(watcher.getServerCapabilities()?.resources?.subscribe, true);
+      const { resources } = await watcher.listResources();
+      const uri = resources.find((r) => r.uri.startsWith('demo://'))?.uri; // the everything server's
+      assert.ok(uri !== undefined);
+      assert.deepEqual(await watcher.subscribeResource({ uri }), {});
+      // The everything server sends an update of each subscribed resource at once, then every 5 s.
+      const on = await toggle();
+      assert.match(textOf(on), /Started simulated resource updated notifications/);
+      assert.equal(on._meta?.['airlock/status'], 'succeeded', 'the toggle is a governed call like any other');
+      await until(() => heard.watcher.length > 0);
+      assert.equal(heard.watcher[0], uri);
+      assert.deepEqual(await watcher.unsubscribeResource({ uri }), {});
+      const count = heard.watcher.length;
+      await toggle(); // stops the updates
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(heard.watcher.length, count, 'no update after unsubscribing');
+      assert.deepEqual(heard.bystander, [], 'a session that did not subscribe hears nothing');
+    } finally {
+      await watcher.close();
+      await bystander.close();
+    }
   });
 
   it('prompts are namespaced by server and fetched from it with their arguments', async () => {
@@ -251,6 +287,14 @@ describe('MCP gateway: a faithful protocol', () => {
     await new Promise((resolve) => wrong.once('exit', resolve));
   });
 });
+
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 function initialize(id: number) {
   return {

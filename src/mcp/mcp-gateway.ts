@@ -17,6 +17,8 @@ import {
   ListToolsRequestSchema,
   McpError,
   ReadResourceRequestSchema,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { JsonObject } from '../domain/json.ts';
 import type { Airlock } from '../gateway/airlock.ts';
@@ -53,9 +55,14 @@ export class McpGateway {
 
   /** Serve one agent's session over `transport` until either side closes it. */
   async connect(agent: AgentRecord, transport: Transport): Promise<Server> {
-    const server = this.#serverFor(agent);
+    const subscribed = new Map<string, (uri: string) => void>();
+    const server = this.#serverFor(agent, subscribed);
     this.#servers.add(server);
-    server.onclose = () => this.#servers.delete(server);
+    server.onclose = () => {
+      this.#servers.delete(server);
+      for (const [uri, listener] of subscribed) void this.pool.unsubscribe(uri, listener);
+      subscribed.clear();
+    };
     await server.connect(transport);
     return server;
   }
@@ -65,11 +72,12 @@ export class McpGateway {
     await this.pool.close();
   }
 
-  #serverFor(agent: AgentRecord): Server {
+  /** `subscribed`: this session's resource subscriptions, URI → its listener. */
+  #serverFor(agent: AgentRecord, subscribed: Map<string, (uri: string) => void>): Server {
     const server = new Server(
       { name: MCP_SERVER_NAME, title: 'Airlock MCP gateway', version: this.#version },
       {
-        capabilities: { tools: { listChanged: true }, resources: {}, prompts: {} },
+        capabilities: { tools: { listChanged: true }, resources: { subscribe: true }, prompts: {} },
         instructions:
           'Every tool call goes through Airlock: it may be executed, recorded as a recommendation, denied, or held for human approval. Results say which, with the action id.',
       },
@@ -115,6 +123,25 @@ export class McpGateway {
     server.setRequestHandler(ReadResourceRequestSchema, (request, extra) =>
       this.pool.readResource(request.params.uri, { signal: extra.signal }),
     );
+    server.setRequestHandler(SubscribeRequestSchema, async ({ params: { uri } }) => {
+      if (subscribed.has(uri)) return {};
+      const listener = (updated: string) =>
+        void server.sendResourceUpdated({ uri: updated }).catch(() => undefined);
+      subscribed.set(uri, listener);
+      try {
+        await this.pool.subscribe(uri, listener);
+      } catch (error) {
+        subscribed.delete(uri);
+        throw error;
+      }
+      return {};
+    });
+    server.setRequestHandler(UnsubscribeRequestSchema, async ({ params: { uri } }) => {
+      const listener = subscribed.get(uri);
+      subscribed.delete(uri);
+      if (listener !== undefined) await this.pool.unsubscribe(uri, listener);
+      return {};
+    });
     server.setRequestHandler(ListPromptsRequestSchema, async () => ({
       prompts: await this.pool.listPrompts(),
     }));
