@@ -19,12 +19,12 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { createAirlock } from '../src/gateway/airlock.ts';
-import { serverScript } from '../test/mcp-helpers.ts';
+import { everythingProject, serverScript } from '../test/mcp-helpers.ts';
 import { processCpuSeconds } from './cpu-usage.ts';
 import { histogram } from './prometheus-text.ts';
 import { startServer } from './server-process.ts';
 import { type LatencySummary, summarizeNs } from './stats.ts';
-import { checkStore } from './store-check.ts';
+import { checkStore, type StoreCheck } from './store-check.ts';
 import { tempProject } from './temp-project.ts';
 
 export interface McpOptions {
@@ -83,18 +83,11 @@ export interface McpResult {
     readonly commitsPerCall: number | null;
     readonly writesPerCommit: number | null;
   };
-  readonly checks: {
+  readonly checks: StoreCheck & {
     /** Proxied calls made, warm-up included. */
     readonly proxiedCalls: number;
     /** Calls whose answer was not the echo (or, proxied, not marked succeeded). */
     readonly failures: number;
-    readonly actionsStored: number;
-    readonly succeededActions: number;
-    /** Actions by status, when some are not `succeeded`. */
-    readonly statuses: Readonly<Record<string, number>>;
-    readonly auditOk: boolean;
-    readonly auditEvents: number;
-    readonly auditProblem: string | null;
     readonly serverExit: number | string;
   };
 }
@@ -104,43 +97,13 @@ const AGENT = 'mcp-bench-bot';
 /** Levels 2 and 3 act alone only on a stated confidence and anomaly score. */
 const CONFIDENT = { 'airlock/confidence': 0.95, 'airlock/anomalyScore': 0.1 };
 
-const DEMO_TYPE = `  demo.call:
-    description: The reference server's tools
-    tier: low
-    domains: [performance]
-    reversible: true
-    params: { type: object }
-`;
-const MAPPING = `
-mcp:
-  environment: staging
-  tools:
-    - { tool: "everything.*", type: demo.call }
-`;
-const POLICY = `rules:
-  - name: demo-calls-are-fine
-    match: { types: [demo.call] }
-    effect: allow
-    reason: The reference server's tools are harmless.
-`;
-
 const upstreamArgs = () => [serverScript('server-everything'), 'stdio'];
 
 export async function runMcpOverhead(
   progress: (line: string) => void = () => {},
   options: McpOptions = MCP_DEFAULTS,
 ): Promise<McpResult> {
-  const project = await tempProject({
-    'airlock.yaml': (original) =>
-      `${original}
-mcp:
-  requestTimeout: 20s
-  servers:
-    everything: { command: ${JSON.stringify(process.execPath)}, args: ${JSON.stringify(upstreamArgs())} }
-`,
-    'catalog.yaml': (original) => original.replace(/^types:\n/m, `types:\n${DEMO_TYPE}`) + MAPPING,
-    'policies/mcp.yaml': POLICY,
-  });
+  const project = await tempProject(everythingProject('  requestTimeout: 20s\n'));
   try {
     progress('mcp: setting up agent and trust…');
     const setup = await createAirlock({ configPath: project.configPath, logLevel: 'warn' });

@@ -25,7 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Harness, startHarness } from '../test/harness.ts';
-import { serverScript } from '../test/mcp-helpers.ts';
+import { everythingProject, serverScript } from '../test/mcp-helpers.ts';
 
 const TOOLS = process.env.AIRLOCK_MCP_TOOLS ?? path.join(os.tmpdir(), 'airlock-mcp-tools');
 const PACKAGES = ['@modelcontextprotocol/conformance@0.1.16', '@modelcontextprotocol/inspector@2.12.0'];
@@ -132,22 +132,7 @@ async function startDirect(): Promise<{ url: string; stop: () => void }> {
 }
 
 async function startAirlock(): Promise<{ h: Harness; token: string }> {
-  const h = await startHarness({
-    files: {
-      'airlock.yaml': (original) =>
-        `${original}\nmcp:\n  approvalWait: 3s\n  servers:\n` +
-        `    everything: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(EVERYTHING)}, stdio] }\n`,
-      'catalog.yaml': (original) =>
-        `${original.replace(
-          /^types:\n/m,
-          'types:\n  demo.call:\n    description: The reference server’s tools\n    tier: low\n' +
-            '    domains: [performance]\n    reversible: true\n    params: { type: object }\n',
-        )}\nmcp:\n  environment: staging\n  tools:\n    - { tool: "everything.*", type: demo.call }\n`,
-      'policies/mcp.yaml':
-        'rules:\n  - name: demo-is-fine\n    match: { types: [demo.call] }\n    effect: allow\n' +
-        '    reason: The reference server’s tools are harmless.\n',
-    },
-  });
+  const h = await startHarness({ files: everythingProject('  approvalWait: 3s\n') });
   const token = await h.agent(AGENT);
   await h.grant(AGENT, 'demo.call@staging', 2);
   return { h, token };

@@ -49,7 +49,10 @@ const MCP_TYPES = `
     domains: [configuration]
     reversible: false
     params: { type: object }
-  demo.call:
+`;
+
+/** The "everything" reference server's tools: harmless, one low-tier type. */
+const DEMO_TYPE = `  demo.call:
     description: The reference server's tools
     tier: low
     domains: [performance]
@@ -121,7 +124,7 @@ ${extraConfig}`;
     files: {
       'airlock.yaml': (original) => original + config,
       'catalog.yaml': (original) =>
-        original.replace(/^types:\n/m, `types:\n${MCP_TYPES.slice(1)}`) + MCP_MAPPING,
+        original.replace(/^types:\n/m, `types:\n${MCP_TYPES.slice(1)}${DEMO_TYPE}`) + MCP_MAPPING,
       'policies/mcp.yaml': MCP_POLICY,
     },
   };
@@ -142,4 +145,33 @@ export async function mcpClient(h: Harness, token: string): Promise<Client> {
 export function textOf(result: unknown): string {
   const content = (result as { content?: { type: string; text?: string }[] }).content ?? [];
   return content.map((c) => c.text ?? '').join('\n');
+}
+
+/**
+ * A project whose one upstream is the "everything" reference server (stdio), its tools one
+ * low-tier type that policy allows; `mcpConfig` is added to airlock.yaml's `mcp` section.
+ */
+export function everythingProject(mcpConfig = ''): NonNullable<HarnessOptions['files']> {
+  const args = JSON.stringify([serverScript('server-everything'), 'stdio']);
+  return {
+    'airlock.yaml': (original) =>
+      `${original}
+mcp:
+  servers:
+    everything: { command: ${JSON.stringify(process.execPath)}, args: ${args} }
+${mcpConfig}`,
+    'catalog.yaml': (original) =>
+      `${original.replace(/^types:\n/m, `types:\n${DEMO_TYPE}`)}
+mcp:
+  environment: staging
+  tools:
+    - { tool: "everything.*", type: demo.call }
+`,
+    'policies/mcp.yaml': `rules:
+  - name: demo-calls-are-fine
+    match: { types: [demo.call] }
+    effect: allow
+    reason: The reference server's tools are harmless.
+`,
+  };
 }
