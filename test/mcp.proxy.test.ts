@@ -177,6 +177,38 @@ describe('MCP gateway: governed tool calls against real MCP servers', () => {
     assert.equal(recorded.path.filter((s: Loose) => s.kind === 'execution.reported').length, 1);
   });
 
+  it('an agent suspended between the approval and the pickup: the call is not forwarded, the action is denied', async () => {
+    const token = await h.agent('mcp-late-bot');
+    await h.grant('mcp-late-bot', 'file.write@staging', 1);
+    const late = await mcpClient(h, token);
+    try {
+      const target = path.join(root, 'suspended.md');
+      const held = await late.callTool({
+        name: 'fs.write_file',
+        arguments: { path: target, content: 'x\n' },
+      });
+      const approvalId = held._meta?.['airlock/approvalId'] as string;
+      assert.ok(approvalId, textOf(held));
+      const vote = await h.request('POST', `/v1/approvals/${approvalId}/decisions`, {
+        token: bob,
+        body: { verdict: 'approve' },
+      });
+      assert.equal(vote.status, 200, vote.text);
+      await h.airlock.agents.setStatus('mcp-late-bot', 'suspended', { kind: 'system', id: 'test' }, null);
+
+      const picked = await late.callTool({ name: 'airlock.await_approval', arguments: { approvalId } });
+      assert.equal(picked.isError, true);
+      assert.match(textOf(picked), /is denied: agent mcp-late-bot is suspended/);
+      await assert.rejects(readFile(target), 'nothing written');
+      const recorded = await action(held._meta?.['airlock/actionId'] as string);
+      assert.equal(recorded.status, 'denied');
+      assert.ok(recorded.path.some((s: Loose) => s.kind === 'execution.refused'));
+      assert.ok(!recorded.path.some((s: Loose) => s.kind === 'execution.reported'));
+    } finally {
+      await late.close();
+    }
+  });
+
   it('an upstream that dies mid-call yields an MCP error at once, the action is unknown, and the server is started again on next use', async () => {
     const slow = client.callTool(
       {

@@ -316,7 +316,11 @@ export class GovernedCalls {
     }
     const execution = await this.#deps.executions.get(current.id);
     const reported = execution?.state.outcome as { message?: string } | undefined;
-    const text = `Action ${current.id} is ${current.status}${reported?.message ? `: ${reported.message}` : ''}. It ran at most once; this call did not run it again.`;
+    const refused = execution?.state.refused as string | undefined;
+    const text =
+      refused === undefined
+        ? `Action ${current.id} is ${current.status}${reported?.message ? `: ${reported.message}` : ''}. It ran at most once; this call did not run it again.`
+        : `Action ${current.id} is ${current.status}: ${refused}. Nothing was executed.`;
     const failed = ['failed', 'rolled_back', 'unknown', 'denied', 'expired'].includes(current.status);
     return failed
       ? toolError(text, meta(current))
