@@ -6,23 +6,29 @@ import { AirlockError } from '../domain/errors.ts';
 import type { Airlock } from '../gateway/airlock.ts';
 import { McpGateway } from '../mcp/mcp-gateway.ts';
 import { MCP_AUTH, registerMcp } from '../mcp/mcp-http.ts';
+import { CONSOLE_AUTH, CONSOLE_DIR, registerConsole } from './console-files.ts';
 import { sendError } from './error-envelope.ts';
 import { openApiDocument } from './openapi.ts';
 import { admit, type Route } from './route.ts';
+import { auditHeadRoute } from './routes/audit-head.ts';
 import { decideApprovalRoute } from './routes/decide-approval.ts';
 import { eventsRoute } from './routes/events.ts';
 import { reportIncidentRoute, reviewAdviceRoute } from './routes/evidence.ts';
+import { exportAuditRoute } from './routes/export-audit.ts';
 import { freezeRoute, listFreezesRoute, unfreezeRoute } from './routes/freeze.ts';
 import { getActionRoute } from './routes/get-action.ts';
 import { getApprovalRoute } from './routes/get-approval.ts';
 import { getCatalogRoute } from './routes/get-catalog.ts';
+import { getPolicyRoute } from './routes/get-policy.ts';
 import { healthRoute, readyRoute } from './routes/health.ts';
 import { listActionsRoute } from './routes/list-actions.ts';
 import { listAgentsRoute } from './routes/list-agents.ts';
 import { listApprovalsRoute } from './routes/list-approvals.ts';
+import { meRoute } from './routes/me.ts';
 import { metricsRoute } from './routes/metrics.ts';
 import { promoteShadowRoute, shadowReportRoute } from './routes/policy-shadow.ts';
 import { proposeActionRoute } from './routes/propose-action.ts';
+import { latestReplayRoute } from './routes/replay-latest.ts';
 import { reportOutcomeRoute } from './routes/report-outcome.ts';
 import {
   getAgentTrustRoute,
@@ -50,6 +56,7 @@ const openApiRoute: Route = {
 };
 
 export const ROUTES: readonly Route[] = [
+  meRoute,
   proposeActionRoute,
   listActionsRoute,
   getActionRoute,
@@ -70,9 +77,13 @@ export const ROUTES: readonly Route[] = [
   listFreezesRoute,
   freezeRoute,
   unfreezeRoute,
+  getPolicyRoute,
   shadowReportRoute,
   promoteShadowRoute,
+  latestReplayRoute,
   verifyAuditRoute,
+  auditHeadRoute,
+  exportAuditRoute,
   healthRoute,
   readyRoute,
   metricsRoute,
@@ -90,7 +101,12 @@ declare module 'fastify' {
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-export function buildServer(airlock: Airlock): FastifyInstance {
+export interface ServerOptions {
+  /** The built console to serve at `/` (default: web/dist in the package). */
+  readonly consoleDir?: string | undefined;
+}
+
+export function buildServer(airlock: Airlock, options: ServerOptions = {}): FastifyInstance {
   const { server } = airlock.project().config;
   const app = Fastify({
     loggerInstance: airlock.logger as FastifyBaseLogger,
@@ -110,6 +126,7 @@ export function buildServer(airlock: Airlock): FastifyInstance {
   const authOf = new Map<string, Route['spec']['auth']>([
     ...ROUTES.map(({ spec }) => [`${spec.method} ${spec.url}`, spec.auth] as const),
     ...MCP_AUTH,
+    ...CONSOLE_AUTH,
   ]);
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request, reply) => {
@@ -135,12 +152,15 @@ export function buildServer(airlock: Airlock): FastifyInstance {
   // Live streams never end by themselves: end them so that closing the server can finish.
   app.addHook('preClose', async () => airlock.tail.closeAll());
   app.setErrorHandler((error, request, reply) => sendError(request, reply, error));
-  app.setNotFoundHandler((request, reply) =>
-    sendError(
-      request,
-      reply,
-      new AirlockError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
-    ),
+  const consolePage = registerConsole(app, options.consoleDir ?? CONSOLE_DIR);
+  app.setNotFoundHandler(
+    async (request, reply) =>
+      (await consolePage(request, reply)) ??
+      sendError(
+        request,
+        reply,
+        new AirlockError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
+      ),
   );
 
   for (const route of ROUTES) {

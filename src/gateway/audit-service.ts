@@ -40,6 +40,14 @@ export class AuditService {
     return this.#store.auditHead();
   }
 
+  /** The last event's sequence number, hash and time; null for an empty chain. */
+  async headEvent(): Promise<{ seq: number; hash: string; at: string } | null> {
+    const head = await this.#store.auditHead();
+    if (head === null) return null;
+    const [event] = await this.#store.auditRange(head.seq - 1, 1);
+    return event === undefined ? null : { seq: event.seq, hash: event.hash, at: event.at };
+  }
+
   forSubject(subject: string): Promise<AuditRecord[]> {
     return this.#store.auditForSubject(subject);
   }

@@ -8,7 +8,7 @@ import type { Actor, AuditRecord, NewAuditEvent } from '../audit/audit-event.ts'
 import { contentHash } from '../policy/bundle-content.ts';
 import type { PolicyBundle } from '../policy/policy-bundle.ts';
 import type { Project } from '../project/project-loader.ts';
-import type { Store } from '../store/store.ts';
+import type { Store, StoreReader } from '../store/store.ts';
 import type { Clock } from './clock.ts';
 import type { ReloadTrigger } from './project-holder.ts';
 
@@ -59,6 +59,19 @@ export function recordPolicyInForce(
   });
 }
 
+/**
+ * When the live bundle `hash` last came into force: the time of its latest `policy.activated`
+ * event, or null when the chain has none for it (not recorded yet).
+ */
+export async function activatedAt(
+  store: Pick<StoreReader, 'auditForSubject'>,
+  hash: string,
+): Promise<string | null> {
+  const events = await store.auditForSubject(POLICY_SUBJECT);
+  const last = events.filter((e) => e.kind === 'policy.activated' && bundleOf(e) === hash).at(-1);
+  return last?.at ?? null;
+}
+
 function describe(bundle: PolicyBundle) {
   return {
     bundle: bundle.hash,
@@ -72,6 +85,9 @@ function describe(bundle: PolicyBundle) {
 /** The `bundle` of the last event (of `kind`, if given), or null. */
 function lastBundle(events: readonly AuditRecord[], kind?: string): string | null {
   const last = (kind === undefined ? events : events.filter((e) => e.kind === kind)).at(-1);
-  if (last === undefined) return null;
-  return (JSON.parse(last.data) as { bundle?: string }).bundle ?? null;
+  return last === undefined ? null : bundleOf(last);
+}
+
+function bundleOf(event: AuditRecord): string | null {
+  return (JSON.parse(event.data) as { bundle?: string }).bundle ?? null;
 }

@@ -5,6 +5,7 @@ import type { JsonObject } from '../domain/json.ts';
 import type { TrustLevel } from '../domain/levels.ts';
 import type { Glob } from './glob.ts';
 import type { LimitDimension } from './limit-schema.ts';
+import type { MatchSpec } from './policy-schema.ts';
 
 /** What a rule's CEL condition sees. */
 export interface PolicyInput {
@@ -30,6 +31,9 @@ export interface CompiledRule {
   readonly line: number;
   readonly effect: Effect;
   readonly reason: string;
+  readonly description: string | null;
+  /** The match as declared in the file (`types` and `environments` below are compiled from it). */
+  readonly match: MatchSpec;
   /** The approval route an escalate rule names, or null for the owner's default. */
   readonly route: string | null;
   /** null: every action type. */
@@ -58,6 +62,9 @@ export interface CompiledLimit {
   readonly line: number;
   readonly effect: LimitEffect;
   readonly reason: string;
+  readonly description: string | null;
+  /** The match as declared in the file (`types` and `environments` below are compiled from it). */
+  readonly match: MatchSpec;
   /** null: every action type. */
   readonly types: readonly Glob[] | null;
   /** null: every environment. */

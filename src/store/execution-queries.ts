@@ -196,6 +196,15 @@ export async function putSettingIfAbsent(db: Db, key: string, value: string): Pr
     .execute();
 }
 
+/** Write `value` for `key`, replacing the value before it (the last writer wins). */
+export async function putSetting(db: Db, key: string, value: string): Promise<void> {
+  await db
+    .insertInto('settings')
+    .values({ key, value })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+    .execute();
+}
+
 /** Actions cleared for execution that nobody has claimed yet (approved elsewhere, or a crash came between). */
 export async function unclaimedActions(db: Db, limit: number): Promise<string[]> {
   const rows = await db

@@ -258,6 +258,10 @@ class Writes extends Reads implements StoreTx {
     return exec.putSettingIfAbsent(this.#tx, key, value);
   }
 
+  putSetting(key: string, value: string): Promise<void> {
+    return exec.putSetting(this.#tx, key, value);
+  }
+
   async updateDelivery(
     id: string,
     expectedAttempts: number,

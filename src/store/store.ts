@@ -120,6 +120,8 @@ export interface StoreTx extends StoreReader {
   insertShadowDecisions(records: readonly ShadowDecisionRecord[]): Promise<void>;
   /** Keep the first value written for `key`. */
   putSettingIfAbsent(key: string, value: string): Promise<void>;
+  /** Write `value` for `key`, replacing any value before it. */
+  putSetting(key: string, value: string): Promise<void>;
   /** Update a message only if it is still at `expectedAttempts` attempts; false otherwise. */
   updateDelivery(
     id: string,

@@ -1,8 +1,12 @@
-/** `airlock replay`: recorded decisions decided again with candidate policies and/or trust settings, and what would change. */
+/**
+ * `airlock replay`: recorded decisions decided again with candidate policies and/or trust settings,
+ * and what would change. The report is also kept in the store as the latest replay.
+ */
 
 import { writeFile } from 'node:fs/promises';
 import { parseDuration } from '../../config/durations.ts';
 import { formatProblem, type Problem } from '../../config/problems.ts';
+import { describeCandidate, saveLatestReplay } from '../../gateway/replay-records.ts';
 import { loadPolicyBundle } from '../../project/project-loader.ts';
 import type { CandidateTrust } from '../../replay/candidate-trust.ts';
 import type { ReplayReport } from '../../replay/replay-report.ts';
@@ -129,7 +133,7 @@ export const replayCommand: Command = {
       const filter: Record<string, string> = {};
       for (const [key, value] of Object.entries(selection))
         if (value !== undefined) filter[key] = String(value);
-      return runReplay({
+      const report = await runReplay({
         store: airlock.store,
         candidate: { bundle, trust, inventory: project.inventory },
         selection,
@@ -143,6 +147,13 @@ export const replayCommand: Command = {
           context.err(`replayed ${replayed.toLocaleString('en-US')} decisions…`);
         },
       });
+      // Kept for the console (GET /v1/replay/latest); the next replay replaces it.
+      await saveLatestReplay(airlock.store, {
+        at: airlock.clock.now().toISOString(),
+        description: describeCandidate(report.candidate),
+        report,
+      });
+      return report;
     });
     if (progressed) {
       const seconds = ((Date.now() - started) / 1000).toFixed(1);

@@ -33,7 +33,9 @@ async function runServer(context: CommandContext, portText: string | undefined):
     throw asCliError(error);
   });
   const { config } = airlock.project();
-  const app = buildServer(airlock);
+  // The console is served from the package's web/dist unless $AIRLOCK_CONSOLE_DIR names another build.
+  const consoleDir = process.env.AIRLOCK_CONSOLE_DIR;
+  const app = buildServer(airlock, { consoleDir: consoleDir === '' ? undefined : consoleDir });
   const host = option(context, 'host') ?? config.server.host;
   const port = portText === undefined ? config.server.port : Number(portText);
 
