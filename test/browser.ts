@@ -19,6 +19,8 @@ const FLAGS = [
 
 export function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM))
-    throw new Error(`Chromium is not installed at ${CHROMIUM} (Debian package chromium; or set AIRLOCK_CHROMIUM)`);
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM} (Debian package chromium; or set AIRLOCK_CHROMIUM)`,
+    );
   return chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
 }
