@@ -114,6 +114,11 @@ describe('the console', () => {
       assert.equal(response.headers.get('content-security-policy'), CONSOLE_CSP);
       assert.equal(await response.text(), INDEX);
     }
+    assert.deepEqual(
+      h.logs.filter((line) => String(line.msg).includes('already sent')),
+      [],
+      'each page is answered once',
+    );
     // Not a page: the API's not-found answer.
     const data = await get('/actions/act_123', { accept: 'application/json' });
     assert.equal(data.status, 404);

@@ -52,12 +52,13 @@ interface OpenFile {
 /**
  * Register `/` and `/assets/*`; returns what the not-found handler calls for other paths: it
  * answers a GET for a file at the top of the build (favicon.ico) or for a page of the app, and
- * returns null for anything else.
+ * says whether it did. (A boolean, not the reply: a reply is thenable, so awaiting it would wait
+ * for the response to finish and give undefined.)
  */
 export function registerConsole(
   app: FastifyInstance,
   dir: string,
-): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | null> {
+): (request: FastifyRequest, reply: FastifyReply) => Promise<boolean> {
   const root = path.resolve(dir);
   app.get('/', (_request, reply) => sendIndex(root, reply));
   app.get('/assets/*', async (request, reply) => {
@@ -66,13 +67,17 @@ export function registerConsole(
     return sendFile(reply, file, IMMUTABLE);
   });
   return async (request, reply) => {
-    if (request.method !== 'GET' && request.method !== 'HEAD') return null;
+    if (request.method !== 'GET' && request.method !== 'HEAD') return false;
     const pathname = pathOf(request);
-    if (NOT_CONSOLE.test(pathname)) return null;
+    if (NOT_CONSOLE.test(pathname)) return false;
     const file = await openInside(root, pathname);
-    if (file !== null) return sendFile(reply, file, 'no-cache');
-    if (!(request.headers.accept ?? '').includes('text/html')) return null;
-    return sendIndex(root, reply);
+    if (file !== null) {
+      sendFile(reply, file, 'no-cache');
+      return true;
+    }
+    if (!(request.headers.accept ?? '').includes('text/html')) return false;
+    await sendIndex(root, reply);
+    return true;
   };
 }
 

@@ -153,15 +153,14 @@ export function buildServer(airlock: Airlock, options: ServerOptions = {}): Fast
   app.addHook('preClose', async () => airlock.tail.closeAll());
   app.setErrorHandler((error, request, reply) => sendError(request, reply, error));
   const consolePage = registerConsole(app, options.consoleDir ?? CONSOLE_DIR);
-  app.setNotFoundHandler(
-    async (request, reply) =>
-      (await consolePage(request, reply)) ??
-      sendError(
-        request,
-        reply,
-        new AirlockError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
-      ),
-  );
+  app.setNotFoundHandler(async (request, reply) => {
+    if (await consolePage(request, reply)) return reply;
+    return sendError(
+      request,
+      reply,
+      new AirlockError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
+    );
+  });
 
   for (const route of ROUTES) {
     app.route({ method: route.spec.method, url: route.spec.url, handler: route.handle(airlock) });
