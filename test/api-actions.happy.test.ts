@@ -166,9 +166,21 @@ describe('POST /v1/actions: decisions by level', () => {
     assert.deepEqual(actionSchema.parse(byAgent.body), action);
     const byPerson = await h.request('GET', `/v1/actions/${action.id}`, { token: await h.person('carol') });
     assert.equal(byPerson.status, 200);
-    // Only the agent that proposed it sees the permit to execute it.
+    // Only the agent that proposed it sees the permit to execute it; only people see each step's data.
     assert.ok(action.permit !== null);
-    assert.deepEqual(actionSchema.parse(byPerson.body), { ...action, permit: null });
+    const seen = actionSchema.parse(byPerson.body);
+    assert.deepEqual(
+      { ...seen, path: seen.path?.map(({ data: _, ...step }) => step) },
+      { ...action, permit: null },
+    );
+    const stored = await h.airlock.audit.forSubject(action.id);
+    assert.deepEqual(
+      seen.path?.map((step) => step.data),
+      stored.map((e) => JSON.parse(e.data)),
+    );
+    const decided = seen.path?.find((step) => step.kind === 'action.decided');
+    assert.equal((decided?.data?.decision as { effect?: string } | undefined)?.effect, 'execute');
+    assert.ok(action.path?.every((step) => step.data === undefined));
   });
 });
 
@@ -346,6 +358,10 @@ describe('GET /v1/actions/:id/wait', () => {
     const waited = waitSchema.parse(response.body);
     assert.equal(waited.changed, true);
     assert.equal(waited.action.status, 'approved');
-    assert.deepEqual(waited.action, { ...action, permit: null }, 'a person sees no permit');
+    assert.deepEqual(
+      { ...waited.action, path: waited.action.path?.map(({ data: _, ...step }) => step) },
+      { ...action, permit: null },
+      'a person sees no permit',
+    );
   });
 });

@@ -154,6 +154,10 @@ export const actionSchema = z.object({
         kind: z.string(),
         actor: z.object({ kind: z.enum(['agent', 'person', 'system']), id: z.string() }),
         hash: z.string(),
+        data: z
+          .record(z.string(), z.unknown())
+          .optional()
+          .describe("The event's data as recorded in the audit chain (shown to people)"),
       }),
     )
     .optional()

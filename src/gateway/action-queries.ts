@@ -43,7 +43,10 @@ export class ActionQueries {
   async view(action: ActionRecord, principal: Principal | null): Promise<ActionView> {
     const execution = await this.#store.getExecution(action.id);
     const own = principal?.kind === 'agent' && principal.agent.id === action.agentId;
-    return actionView(action, await this.path(action.id), await this.#approvals.forAction(action.id), {
+    // People see each step's data (rule reasons, votes, samples); an agent sees the steps alone.
+    const path = await this.path(action.id);
+    const shown = principal?.kind === 'person' ? path : path.map(({ data: _, ...ref }) => ref);
+    return actionView(action, shown, await this.#approvals.forAction(action.id), {
       execution,
       permit: own && execution !== null ? await this.#executions.permitFor(execution) : null,
     });

@@ -14,6 +14,8 @@ export interface PathStep {
   readonly kind: string;
   readonly actor: AuditRef['actor'];
   readonly hash: string;
+  /** The event's data, when the path is shown with it (to people). */
+  readonly data?: JsonObject;
 }
 
 /** What happened after the decision, when the action was cleared. */
@@ -25,7 +27,7 @@ export interface ExecutionExtras {
 
 export function actionView(
   action: ActionRecord,
-  path?: readonly AuditRef[],
+  path?: readonly (AuditRef & { readonly data?: string })[],
   approval?: Approval | null,
   extras: ExecutionExtras = {},
 ) {
@@ -58,7 +60,14 @@ export function actionView(
       ? {}
       : {
           path: path.map(
-            (e): PathStep => ({ seq: e.seq, at: e.at, kind: e.kind, actor: e.actor, hash: e.hash }),
+            (e): PathStep => ({
+              seq: e.seq,
+              at: e.at,
+              kind: e.kind,
+              actor: e.actor,
+              hash: e.hash,
+              ...(e.data === undefined ? {} : { data: JSON.parse(e.data) as JsonObject }),
+            }),
           ),
         }),
   };

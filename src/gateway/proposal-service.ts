@@ -311,7 +311,8 @@ export class ProposalService {
     const { store } = this.#deps;
     return {
       action,
-      path: await store.auditForSubject(action.id),
+      // References only, as the first answer gave: an event's data is for people.
+      path: (await store.auditForSubject(action.id)).map(({ data: _, ...ref }) => ref),
       replayed: true,
       approval: await store.getApprovalForAction(action.id),
       permit: null,
