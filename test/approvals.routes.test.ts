@@ -86,6 +86,17 @@ describe('route with one step (capacity-review: platform, quorum 1, 1h)', () => 
     const before = await a.approval(proposed.id, a.dave);
     assert.equal(before.status, 'pending');
     assert.equal(before.you?.mayApprove, true);
+    // What an approver weighs: how much it touches, and how well the agent's confidence is calibrated.
+    assert.equal(before.blastRadius.targets, proposed.targets.length);
+    assert.equal(before.blastRadius.production, false);
+    assert.deepEqual(before.blastRadius.limits, [], 'the quickstart declares no limits');
+    assert.deepEqual(before.calibration, {
+      scope: 'service.restart@staging',
+      n: 0,
+      minEvidence: 30,
+      stated: proposed.confidence,
+      calibrated: null,
+    });
 
     const voted = await a.decide(before.id, a.dave, {
       verdict: 'approve',

@@ -70,6 +70,15 @@ describe('a rate limit under parallel proposals', () => {
     for (const answer of answers.filter((a) => a.body.decision.effect === 'execute'))
       assert.equal((await settle(h, agent, answer.body.id)).status, 'succeeded');
     assert.equal(fleet.calls.length, 5, 'the fleet saw exactly the five cleared restarts');
+    // An approver sees the limit as it was counted for the held action.
+    const held = answers.find((a) => a.body.decision.effect === 'escalate');
+    const approval = await h.request('GET', `/v1/approvals/${held?.body.id}`, {
+      token: await h.person('alice'),
+    });
+    assert.equal(approval.status, 200, approval.text);
+    assert.deepEqual(approval.body.blastRadius.limits, [
+      { limit: 'restart-rate', kind: 'rate', observed: 5, max: 5, service: null },
+    ]);
 
     // Stop this instance, open the same project again: the counter is in the database.
     await h.app.close();

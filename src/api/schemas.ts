@@ -240,8 +240,39 @@ export const approvalSchema = approvalSummarySchema.extend({
     reasons: z.array(reasonSchema),
     policyVersion: z.string(),
   }),
-  blastRadius: z.null().describe('Not yet measured'),
-  calibration: z.null().describe('Not yet measured'),
+  blastRadius: z
+    .object({
+      targets: z.number().int(),
+      production: z.boolean().nullable(),
+      reversible: z.boolean().nullable(),
+      limits: z.array(
+        z.object({
+          limit: z.string(),
+          kind: z.enum(LIMIT_KINDS),
+          observed: z
+            .number()
+            .describe('rate: uses so far; in_flight: in flight now; targets: count; fraction: share'),
+          max: z.number(),
+          service: z.string().nullable().describe('fraction: the service'),
+        }),
+      ),
+    })
+    .describe('How much the action touches, with the limits that applied as counted at the decision'),
+  calibration: z
+    .object({
+      scope: z.string(),
+      n: z.number().int().describe('Labelled outcomes the curve is fitted on'),
+      minEvidence: z.number().int(),
+      stated: z.number().nullable(),
+      calibrated: z
+        .number()
+        .nullable()
+        .describe('The stated confidence through the curve; null below minEvidence'),
+    })
+    .nullable()
+    .describe(
+      "The agent's calibration for the scope when decided; null for decisions recorded before calibration",
+    ),
   you: z
     .object({
       person: z.string(),

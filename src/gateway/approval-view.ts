@@ -78,9 +78,29 @@ export function approvalView(approval: Approval, action: ActionRecord, viewer?: 
       reasons: action.decision.reasons,
       policyVersion: action.decision.policyVersion,
     },
-    /** Filled in by later work (limits and calibration). */
-    blastRadius: null,
-    calibration: null,
+    blastRadius: {
+      targets: r.targets.length,
+      production: facts.environment?.production ?? null,
+      reversible: facts.action?.reversible ?? null,
+      // The share of each service the action touches, and the other limits, as counted when decided.
+      limits: (facts.limits ?? []).map((l) => ({
+        limit: l.limit,
+        kind: l.kind,
+        observed: l.observed,
+        max: l.max,
+        service: l.service ?? null,
+      })),
+    },
+    calibration:
+      facts.calibration === undefined
+        ? null
+        : {
+            scope: facts.calibration.scope,
+            n: facts.calibration.n,
+            minEvidence: facts.calibration.minEvidence,
+            stated: r.confidence,
+            calibrated: facts.calibration.calibrated,
+          },
     ...(you === undefined ? {} : { you }),
   };
 }
