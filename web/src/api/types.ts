@@ -129,6 +129,8 @@ export interface PathStep {
   readonly kind: string;
   readonly actor: { readonly kind: 'agent' | 'person' | 'system'; readonly id: string };
   readonly hash: string;
+  /** The event's data as recorded in the audit chain (people see it; agents do not). */
+  readonly data?: JsonObject;
 }
 
 export interface Action {
@@ -196,9 +198,27 @@ export interface Approval extends ApprovalSummary {
   readonly context: JsonObject | null;
   readonly incident: string | null;
   readonly decision: Omit<Decision, 'trustLevel' | 'route'>;
-  /** Not measured by the server yet (always null today); shown when it comes. */
-  readonly blastRadius: JsonObject | null;
-  readonly calibration: JsonObject | null;
+  readonly blastRadius: {
+    readonly targets: number;
+    readonly production: boolean | null;
+    readonly reversible: boolean | null;
+    /** The limits that applied, as counted at the decision. */
+    readonly limits: readonly {
+      readonly limit: string;
+      readonly kind: 'rate' | 'in_flight' | 'targets' | 'fraction';
+      readonly observed: number;
+      readonly max: number;
+      readonly service: string | null;
+    }[];
+  };
+  /** The agent's calibration for the scope when decided; null for decisions recorded before calibration. */
+  readonly calibration: {
+    readonly scope: string;
+    readonly n: number;
+    readonly minEvidence: number;
+    readonly stated: number | null;
+    readonly calibrated: number | null;
+  } | null;
   readonly you?: {
     readonly person: string;
     readonly mayApprove: boolean;

@@ -36,6 +36,23 @@ const RESOLVED: Readonly<Record<string, string>> = {
   revised: 'Replaced by a revision',
 };
 
+interface CheckData {
+  readonly name?: string;
+  readonly passed?: boolean;
+  readonly message?: string;
+  readonly target?: string;
+}
+
+/** Each check of a verification sample, one line each, from the event's recorded data. */
+function checkLines(data: PathStep['data']): string[] {
+  const results = (data?.results ?? data?.failed ?? []) as readonly CheckData[];
+  if (!Array.isArray(results)) return [];
+  return results.map(
+    (r) =>
+      `${r.passed === false ? '✗' : '✓'} ${r.name ?? 'check'}${r.target === undefined ? '' : ` (${r.target})`}: ${r.message ?? ''}`,
+  );
+}
+
 function verdictWord(verdict: string): string {
   return verdict === 'approve' ? 'approved' : verdict === 'deny' ? 'denied' : 'proposed a revision';
 }
@@ -155,21 +172,29 @@ export function timeline(action: Action): TimelineEntry[] {
           OUTCOME_TONE[o?.outcome ?? ''] ?? 'neutral',
         );
       }
-      case 'verification.sample':
+      case 'verification.sample': {
         samples += 1;
-        return entry(`Verification sample ${samples} of ${totalSamples}`, [], 'info');
+        const of = typeof step.data?.of === 'number' ? step.data.of : totalSamples;
+        const lines = checkLines(step.data);
+        const failed = lines.some((l) => l.startsWith('✗'));
+        return entry(`Verification sample ${samples} of ${of}`, lines, failed ? 'bad' : 'info');
+      }
       case 'verification.passed':
         return entry(
           'Verification passed',
           [`${plural(action.verification?.samples ?? samples, 'sample')}, every check passed`],
           'good',
         );
-      case 'verification.failed':
+      case 'verification.failed': {
+        const lines = checkLines(step.data);
         return entry(
           'Verification failed',
-          (action.verification?.failed ?? []).map((check) => `check failed: ${check}`),
+          lines.length > 0
+            ? lines
+            : (action.verification?.failed ?? []).map((check) => `check failed: ${check}`),
           'bad',
         );
+      }
       case 'rollback.started':
         return entry('Rollback started', [], 'warn');
       case 'rollback.finished':

@@ -4,7 +4,7 @@
  */
 
 import type { ReactNode } from 'react';
-import type { Approval, Reason } from '../api/types.ts';
+import type { Approval } from '../api/types.ts';
 import { LevelBadge, TierBadge } from '../components/badges.tsx';
 import { Countdown } from '../components/countdown.tsx';
 import { HashText } from '../components/hash-text.tsx';
@@ -14,29 +14,39 @@ import { TimeText } from '../components/time-text.tsx';
 import { formatNumber, plural } from '../lib/format.ts';
 import { Link } from '../lib/router.tsx';
 
-/** The calibrated confidence, when the server measured one: its own field, else the confidence cap's words. */
+/** The stated confidence through the scope's calibration curve, or why there is none. */
 function calibrated(approval: Approval): ReactNode {
   const c = approval.calibration;
-  if (c !== null && typeof c.confidence === 'number')
-    return <span className="num">{formatNumber(c.confidence)}</span>;
-  const cap = approval.decision.reasons.find(
-    (r): r is Extract<Reason, { kind: 'cap' }> => r.kind === 'cap' && r.code === 'confidence',
-  );
-  if (cap === undefined) return <span className="muted">not measured at this level</span>;
-  // The cap says e.g. "calibrated confidence 0.4 < 0.8 (stated 0.85, calibrated on 41 outcomes of …)".
-  const parts = /^calibrated confidence ([\d.]+).*?\((.*)\)$/.exec(cap.message);
-  if (cap.basis === 'calibrated' && parts !== null) {
+  if (c === null) return <span className="muted">not recorded for this decision</span>;
+  if (c.calibrated === null) {
     return (
-      <>
-        <span className="num">{parts[1]}</span> <span className="muted small">({parts[2]})</span>
-      </>
+      <span className="muted small">
+        not calibrated yet: {plural(c.n, 'labelled outcome')} of {formatNumber(c.minEvidence)} needed
+      </span>
     );
   }
   return (
-    <span className="muted small">
-      {cap.basis === 'calibrated' ? cap.message : `not calibrated: ${cap.message}`}
-    </span>
+    <>
+      <span className="num">{formatNumber(c.calibrated)}</span>{' '}
+      <span className="muted small">
+        (on {plural(c.n, 'outcome')} in {c.scope})
+      </span>
+    </>
   );
+}
+
+/** A limit as counted when the action was decided, in words. */
+function limitText(l: Approval['blastRadius']['limits'][number]): string {
+  switch (l.kind) {
+    case 'fraction':
+      return `${Math.round(l.observed * 100)}% of ${l.service ?? 'the service'} (limit ${Math.round(l.max * 100)}%)`;
+    case 'rate':
+      return `${formatNumber(l.observed)} used of ${formatNumber(l.max)} in the window`;
+    case 'in_flight':
+      return `${formatNumber(l.observed)} in flight (limit ${formatNumber(l.max)})`;
+    case 'targets':
+      return `${formatNumber(l.observed)} targets (limit ${formatNumber(l.max)})`;
+  }
 }
 
 function Fact({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
@@ -124,7 +134,15 @@ export function ApprovalDetail({ approval: a, children }: { approval: Approval; 
             <Fact label="Reversible">{a.reversible === null ? 'unknown' : a.reversible ? 'yes' : 'no'}</Fact>
             <Fact label="Risk domains">{a.domains.length === 0 ? 'none' : a.domains.join(', ')}</Fact>
           </dl>
-          {blast !== null && <JsonFields value={blast} />}
+          {blast.limits.length > 0 && (
+            <dl className="facts">
+              {blast.limits.map((l) => (
+                <Fact key={l.limit} label={`Limit ${l.limit}`}>
+                  {limitText(l)}
+                </Fact>
+              ))}
+            </dl>
+          )}
         </section>
       </div>
 
