@@ -118,7 +118,10 @@ async function startDirect(): Promise<{ url: string; stop: () => void }> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the everything server did not start')), 20_000);
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error('the everything server did not start'));
+    }, 20_000);
     const ready = (d: Buffer) => {
       if (d.toString().includes('listening')) {
         clearTimeout(timer);
