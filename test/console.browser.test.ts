@@ -122,8 +122,21 @@ describe('the console in headless Chromium', () => {
     const watcher = await signedIn(`/actions/${proposed.id}`);
     const badge = watcher.locator('h1 + [data-testid="status-badge"]');
     await badge.filter({ hasText: 'pending approval' }).waitFor(WAIT);
+    // A marker that a reload would lose, and the layout shifts the page makes while updates arrive.
     await watcher.evaluate(() => {
-      (globalThis as { marker?: string }).marker = 'same document';
+      const page = globalThis as unknown as {
+        marker?: string;
+        shift?: number;
+        PerformanceObserver: new (
+          callback: (list: { getEntries(): { value: number; hadRecentInput: boolean }[] }) => void,
+        ) => { observe(options: { type: string; buffered: boolean }): void };
+      };
+      page.marker = 'same document';
+      page.shift = 0;
+      new page.PerformanceObserver((list) => {
+        for (const entry of list.getEntries())
+          if (!entry.hadRecentInput) page.shift = (page.shift ?? 0) + entry.value;
+      }).observe({ type: 'layout-shift', buffered: false });
     });
 
     const inbox = await signedIn('/inbox');
@@ -137,6 +150,9 @@ describe('the console in headless Chromium', () => {
 
     await badge.filter({ hasText: 'succeeded' }).waitFor(WAIT);
     assert.equal(await watcher.evaluate(() => (globalThis as { marker?: string }).marker), 'same document');
+    // Live updates must not make the page jump: a cumulative layout shift under 0.1 (a "good" score).
+    const shift = await watcher.evaluate(() => (globalThis as { shift?: number }).shift ?? -1);
+    assert.ok(shift >= 0 && shift < 0.1, `layout shift while the action went to succeeded: ${shift}`);
     const stored = await api('GET', `/v1/actions/${proposed.id}`, stack.adminToken);
     assert.equal(stored.status, 'succeeded');
     assert.equal(stored.approval.votes[0].comment, 'go ahead: the leak is confirmed');
