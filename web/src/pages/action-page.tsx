@@ -9,7 +9,7 @@ import { HashText } from '../components/hash-text.tsx';
 import { JsonFields, TargetList } from '../components/json-block.tsx';
 import { ResourceError } from '../components/resource-error.tsx';
 import { TimeText } from '../components/time-text.tsx';
-import { formatNumber } from '../lib/format.ts';
+import { formatNumber, plural } from '../lib/format.ts';
 import { useLiveRefresh } from '../lib/live.tsx';
 import { Link } from '../lib/router.tsx';
 import { useResource } from '../lib/use-resource.ts';
@@ -105,7 +105,7 @@ function Aftermath({ action: a }: { action: Action }) {
             {a.verification !== null && (
               <Fact label="Verification">
                 {a.verification.passed === null ? 'running' : a.verification.passed ? 'passed' : 'failed'} ·{' '}
-                <span className="num">{a.verification.samples}</span> samples
+                <span className="num">{plural(a.verification.samples, 'sample')}</span>
                 {a.verification.failed.length > 0 && ` · failed: ${a.verification.failed.join(', ')}`}
               </Fact>
             )}
