@@ -13,7 +13,8 @@ import { formatPercent, levelName, words } from '../lib/format.ts';
 function observed(value: number | null): string {
   if (value === null) return 'none yet';
   if (Number.isInteger(value)) return String(value);
-  return String(Number(value.toPrecision(3)));
+  // Rates, bounds and days at a level: two decimals say enough (0.000046 days is "0.00").
+  return value.toFixed(2);
 }
 
 function RateText({ rate }: { rate: ScopeTrust['metrics']['success'] }) {
