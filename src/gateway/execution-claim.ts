@@ -181,3 +181,46 @@ function newExecution(
 ): ExecutionRecord {
   return { actionId, mode, phase, deadline, attempts: 1, state, version: 1, createdAt: at, updatedAt: at };
 }
+
+/**
+ * Take a permit for a caller that forwards the call itself (the MCP gateway), in one transaction:
+ * the agent and the freeze are checked again, since a held call is picked up long after its
+ * approval (invariant 1). The execution taken, 'refused' (the action is denied, nothing runs), or
+ * null when another caller took it first.
+ */
+export async function takePermitOnce(
+  tx: StoreTx,
+  input: {
+    readonly execution: ExecutionRecord;
+    readonly action: ActionRecord;
+    readonly taker: string;
+    readonly freeze: FreezeState | null;
+    readonly at: string;
+  },
+): Promise<ExecutionRecord | 'refused' | null> {
+  const { execution, action, freeze, at } = input;
+  const owner = await tx.getAgent(action.agentId);
+  const refusal =
+    owner === null || owner.status !== 'active'
+      ? `agent ${action.agentId} is suspended: nothing it proposed runs`
+      : freeze !== null
+        ? `autonomous execution is frozen (${freeze.source}): ${freeze.reason}`
+        : null;
+  const permit = execution.state.permit as JsonObject;
+  const next: ExecutionRecord = {
+    ...execution,
+    ...(refusal === null
+      ? { state: { ...execution.state, permit: { ...permit, takenAt: at, takenBy: input.taker } } }
+      : { phase: 'done', deadline: null, state: { ...execution.state, refused: refusal } }),
+    version: execution.version + 1,
+    updatedAt: at,
+  };
+  if (!(await tx.saveExecution(next, execution.version))) return null;
+  if (refusal === null) return next;
+  await tx.setActionStatus(action.id, 'denied', at);
+  await tx.appendAudit(
+    stepEvents(action.id, [{ kind: 'execution.refused', data: { reason: refusal } }], at),
+    at,
+  );
+  return 'refused';
+}

@@ -18,8 +18,8 @@ import type { Store } from '../store/store.ts';
 import type { ActionEvents } from './action-events.ts';
 import { type Aftercare, contextOf } from './aftercare.ts';
 import type { Clock } from './clock.ts';
-import { claimExecution, permitKey } from './execution-claim.ts';
-import { applyStep, type Step, type StepLedger, stepEvents } from './execution-steps.ts';
+import { claimExecution, permitKey, takePermitOnce } from './execution-claim.ts';
+import { applyStep, type Step, type StepLedger } from './execution-steps.ts';
 import type { FreezeService } from './freeze-service.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
@@ -135,38 +135,14 @@ export class ExecutionService {
     if (permit === undefined || permit.takenAt !== undefined || action === null) return null;
     const now = clock.now();
     const at = now.toISOString();
-    // The caller forwards the call itself, so what may have changed since the permit was issued
-    // (a held call is picked up long after its approval) is checked again: invariant 1.
     const freeze =
       action.decision.effect === 'execute'
         ? await freezes.check(action.agentId, action.environment, now)
         : null;
     // Through the claims' batcher: permits taken together share one commit.
-    const taken = await this.#claims.run(async (tx) => {
-      const owner = await tx.getAgent(action.agentId);
-      const refusal =
-        owner === null || owner.status !== 'active'
-          ? `agent ${action.agentId} is suspended: nothing it proposed runs`
-          : freeze !== null
-            ? `autonomous execution is frozen (${freeze.source}): ${freeze.reason}`
-            : null;
-      const next: ExecutionRecord = {
-        ...execution,
-        ...(refusal === null
-          ? { state: { ...execution.state, permit: { ...permit, takenAt: at, takenBy: agent.id } } }
-          : { phase: 'done', deadline: null, state: { ...execution.state, refused: refusal } }),
-        version: execution.version + 1,
-        updatedAt: at,
-      };
-      if (!(await tx.saveExecution(next, execution.version))) return null;
-      if (refusal === null) return next;
-      await tx.setActionStatus(actionId, 'denied', at);
-      await tx.appendAudit(
-        stepEvents(actionId, [{ kind: 'execution.refused', data: { reason: refusal } }], at),
-        at,
-      );
-      return 'refused' as const;
-    });
+    const taken = await this.#claims.run((tx) =>
+      takePermitOnce(tx, { execution, action, taker: agent.id, freeze, at }),
+    );
     if (taken === 'refused') events.publish({ actionId, agentId: action.agentId, status: 'denied', seq: 0 });
     return taken === null || taken === 'refused' ? null : this.permitFor(taken);
   }
