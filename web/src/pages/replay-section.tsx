@@ -6,6 +6,7 @@ import { EffectBadge } from '../components/badges.tsx';
 import { HashText } from '../components/hash-text.tsx';
 import { ResourceError } from '../components/resource-error.tsx';
 import { TimeText } from '../components/time-text.tsx';
+import { TransitionTable } from '../components/transition-table.tsx';
 import { Link } from '../lib/router.tsx';
 import { useResource } from '../lib/use-resource.ts';
 
@@ -113,35 +114,12 @@ export function ReplaySection() {
             </p>
           )}
           {r.transitions.length > 0 && (
-            <div className="table-wrap">
-              <table className="table table-compact">
-                <caption className="caption">Changes by transition</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Before</th>
-                    <th scope="col">After</th>
-                    <th scope="col">Change</th>
-                    <th scope="col" className="num-col">
-                      Decisions
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {r.transitions.map((t) => (
-                    <tr key={`${t.from}-${t.to}`}>
-                      <td>
-                        <EffectBadge effect={t.from} />
-                      </td>
-                      <td>
-                        <EffectBadge effect={t.to} />
-                      </td>
-                      <td>{t.change}</td>
-                      <td className="num num-col">{t.decisions}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <TransitionTable
+              caption="Changes by transition"
+              fromLabel="Before"
+              toLabel="After"
+              rows={r.transitions}
+            />
           )}
           {r.unrecordedCounters.decisions > 0 && (
             <p className="small notice notice-warn">

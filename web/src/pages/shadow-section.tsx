@@ -5,6 +5,7 @@ import { EffectBadge } from '../components/badges.tsx';
 import { HashText } from '../components/hash-text.tsx';
 import { ResourceError } from '../components/resource-error.tsx';
 import { TimeText } from '../components/time-text.tsx';
+import { TransitionTable } from '../components/transition-table.tsx';
 import { useLiveRefresh } from '../lib/live.tsx';
 import { Link } from '../lib/router.tsx';
 import { useResource } from '../lib/use-resource.ts';
@@ -53,35 +54,17 @@ export function ShadowSection() {
             </dl>
           )}
           {s.transitions.length > 0 && (
-            <div className="table-wrap">
-              <table className="table table-compact">
-                <caption className="caption">By transition</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Live</th>
-                    <th scope="col">Shadow</th>
-                    <th scope="col">Change</th>
-                    <th scope="col" className="num-col">
-                      Decisions
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {s.transitions.map((t) => (
-                    <tr key={`${t.live}-${t.shadow}`}>
-                      <td>
-                        <EffectBadge effect={t.live} />
-                      </td>
-                      <td>
-                        <EffectBadge effect={t.shadow} />
-                      </td>
-                      <td>{t.change}</td>
-                      <td className="num num-col">{t.count}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <TransitionTable
+              caption="By transition"
+              fromLabel="Live"
+              toLabel="Shadow"
+              rows={s.transitions.map((t) => ({
+                from: t.live,
+                to: t.shadow,
+                change: t.change,
+                decisions: t.count,
+              }))}
+            />
           )}
           {s.rules.length > 0 && (
             <div className="table-wrap">
