@@ -7,6 +7,7 @@ import { assertFails, cli, useCliProject } from './cli-helpers.ts';
 const EXPECTED_COMMANDS = [
   'init',
   'serve',
+  'migrate',
   'policy check',
   'policy test',
   'policy shadow report',

@@ -1,17 +1,51 @@
 /**
  * Integration harness: a fresh project (the quickstart, plus per-test file overrides) in a temp
- * directory, a real SQLite file, a real server on a random port, and helpers to call it.
+ * directory, a real database (a SQLite file, or with `AIRLOCK_TEST_STORAGE=postgres` a database on
+ * a throwaway PostgreSQL server), a real server on a random port, and helpers to call it.
  */
 
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { after } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { isScalar, parseDocument } from 'yaml';
 import { buildServer } from '../src/api/server.ts';
 import { type Airlock, createAirlock } from '../src/gateway/airlock.ts';
 import type { Clock } from '../src/gateway/clock.ts';
+import { type PgServer, startPgServer } from './pg-server.ts';
 
 export const QUICKSTART = path.resolve(import.meta.dirname, '../examples/quickstart');
+
+/**
+ * Where projects keep their data: `sqlite` (a file in the project, the default), `postgres` (a new
+ * database on this test file's PostgreSQL server, stopped after the file's tests when the run was
+ * chosen with `AIRLOCK_TEST_STORAGE`, else when the process exits), or a storage URL to use as it
+ * is (e.g. from `usePgServer().server().createDatabase()`).
+ */
+export type TestStorage = 'sqlite' | 'postgres' | (string & {});
+
+/** The backend chosen for this run: `AIRLOCK_TEST_STORAGE`, else SQLite. */
+export function testStorage(): TestStorage {
+  return process.env.AIRLOCK_TEST_STORAGE || 'sqlite';
+}
+
+/** One PostgreSQL server per test file, started on first use and stopped after its tests. */
+let pgServer: Promise<PgServer> | null = null;
+if (testStorage() === 'postgres') {
+  after(async () => {
+    const server = pgServer;
+    pgServer = null;
+    if (server !== null) await (await server).stop();
+  });
+}
+
+async function storageUrl(storage: TestStorage): Promise<string | null> {
+  if (storage === 'sqlite') return null;
+  if (storage !== 'postgres') return storage;
+  pgServer ??= startPgServer();
+  return (await pgServer).createDatabase();
+}
 
 /** A clock tests move by hand. */
 export class ManualClock implements Clock {
@@ -36,10 +70,12 @@ export class ManualClock implements Clock {
 
 /**
  * Copy the quickstart (without its data) into a new temp directory and apply file overrides:
- * path → contents, or path → a function of the quickstart's contents (to edit a file).
+ * path → contents, or path → a function of the quickstart's contents (to edit a file). Then point
+ * its storage at `storage` (by default the backend of this run).
  */
 export async function makeProject(
   files: Readonly<Record<string, string | ((original: string) => string)>> = {},
+  storage: TestStorage = testStorage(),
 ): Promise<{ dir: string; configPath: string }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'airlock-test-'));
   await cp(QUICKSTART, dir, {
@@ -51,7 +87,23 @@ export async function makeProject(
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, typeof contents === 'string' ? contents : contents(await readFile(file, 'utf8')));
   }
-  return { dir, configPath: path.join(dir, 'airlock.yaml') };
+  const configPath = path.join(dir, 'airlock.yaml');
+  const url = await storageUrl(storage);
+  if (url !== null) await writeFile(configPath, withStorageUrl(await readFile(configPath, 'utf8'), url));
+  return { dir, configPath };
+}
+
+/** airlock.yaml with `storage.url` set to `url`, and every other byte as it was (tests edit the text). */
+function withStorageUrl(text: string, url: string): string {
+  const config = parseDocument(text);
+  const node = config.getIn(['storage', 'url'], true);
+  if (isScalar(node) && node.range !== null && node.range !== undefined) {
+    const [start, end] = node.range;
+    return `${text.slice(0, start)}${JSON.stringify(url)}${text.slice(end)}`;
+  }
+  if (!config.has('storage')) return `${text.replace(/\n?$/, '\n')}storage:\n  url: ${JSON.stringify(url)}\n`;
+  config.setIn(['storage', 'url'], url);
+  return config.toString();
 }
 
 // Tests read bodies loosely by default; the schema tests parse them strictly with the API's zod schemas.
@@ -102,10 +154,12 @@ export interface HarnessOptions {
   readonly background?: boolean;
   /** The environment executors and webhooks read (default: process.env). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Where the data goes (default: `AIRLOCK_TEST_STORAGE`, else SQLite). */
+  readonly storage?: TestStorage;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const { dir, configPath } = await makeProject(options.files);
+  const { dir, configPath } = await makeProject(options.files, options.storage);
   const clock = options.clock ?? new ManualClock();
   const logs: Record<string, unknown>[] = [];
   const airlock = await createAirlock({

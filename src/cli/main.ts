@@ -12,6 +12,7 @@ import { evidenceCommands } from './commands/evidence.ts';
 import { freezeCommands } from './commands/freeze.ts';
 import { initCommand } from './commands/init.ts';
 import { mcpCommand } from './commands/mcp.ts';
+import { migrateCommand } from './commands/migrate.ts';
 import { peopleCommands } from './commands/people.ts';
 import { policyCommands } from './commands/policy.ts';
 import { policyShadowCommands } from './commands/policy-shadow.ts';
@@ -24,6 +25,7 @@ import { trustCommands } from './commands/trust.ts';
 export const COMMANDS: readonly Command[] = [
   initCommand,
   serveCommand,
+  migrateCommand,
   ...policyCommands,
   ...policyShadowCommands,
   ...agentsCommands,

@@ -1,11 +1,9 @@
 /** The composition root: every service built in one place, for the server, the CLI and the tests alike. */
 
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import type { DestinationStream } from 'pino';
 import { ProblemsError } from '../config/problems.ts';
 import { loadProject, type Project } from '../project/project-loader.ts';
-import { openStore, parseStorageUrl } from '../store/open-store.ts';
+import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 import { AccessCache } from './access-cache.ts';
 import { ActionEvents } from './action-events.ts';
@@ -108,11 +106,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
   const clock = options.clock ?? systemClock;
   const logger = createLogger(options.logLevel ?? initial.config.log.level, options.logDestination);
   const metrics = new Metrics();
-  const storage = parseStorageUrl(initial.storageUrl);
-  if (storage.kind === 'sqlite' && storage.path !== ':memory:') {
-    await mkdir(path.dirname(storage.path), { recursive: true });
-  }
-  const store = await openStore(initial.storageUrl);
+  const store = await openStore(initial.storageUrl, initial.storage);
   const events = new ActionEvents();
   const access = new AccessCache(store);
   const committer = new GroupCommitter(store, { onBatch: (size) => metrics.commitBatch.observe(size) });

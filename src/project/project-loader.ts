@@ -14,7 +14,6 @@ import type { Effect } from '../domain/decision.ts';
 import { parseChangeWindow } from '../policy/change-window.ts';
 import type { PolicyBundle } from '../policy/policy-bundle.ts';
 import { compilePolicies } from '../policy/policy-compiler.ts';
-import { parseStorageUrl } from '../store/open-store.ts';
 import { expandPaths, readYaml } from './project-files.ts';
 import {
   type EnvironmentSpec,
@@ -24,6 +23,7 @@ import {
   peopleFileSchema,
   projectSchema,
 } from './project-schema.ts';
+import { resolveStorage, type StorageSettings } from './storage-config.ts';
 
 export interface Project {
   /** Absolute path of airlock.yaml. */
@@ -44,6 +44,8 @@ export interface Project {
   readonly inventory: ReadonlyMap<string, number>;
   /** The storage URL with relative paths resolved against the project directory. */
   readonly storageUrl: string;
+  /** How to open the storage (pool, TLS, migrations); the URL in it is `storageUrl`. */
+  readonly storage: StorageSettings['options'];
   /** Files and directories whose change should trigger a reload. */
   readonly watchPaths: readonly string[];
   /** Hash of every file read; equal fingerprints mean nothing changed. */
@@ -64,6 +66,7 @@ export async function loadProject(
   if (!decoded.ok) return failed(decoded.problems);
   const config = decoded.value;
 
+  const storage = resolveStorage(config.storage, dir, env, source, problems);
   const environments = checkEnvironments(source, config, problems);
   config.freezes.forEach((freeze, index) => {
     freeze.environments?.forEach((name, i) => {
@@ -138,7 +141,8 @@ export async function loadProject(
           { source, path: ['policy', 'shadow'] },
           problems,
         );
-  if (problems.length > 0 || !catalog.ok || bundle === null || routing === null) return failed(problems);
+  if (problems.length > 0 || !catalog.ok || bundle === null || routing === null || storage === null)
+    return failed(problems);
   return loaded({
     configPath,
     dir,
@@ -150,7 +154,8 @@ export async function loadProject(
     routing,
     environments,
     inventory,
-    storageUrl: resolveStorageUrl(dir, config.storage.url),
+    storageUrl: storage.url,
+    storage: storage.options,
     watchPaths: [
       configPath,
       ...config.catalog.map((p) => path.resolve(dir, p)),
@@ -170,6 +175,24 @@ export async function loadProject(
       ...(inventorySource === null ? [] : [inventorySource]),
     ]),
   });
+}
+
+/**
+ * Only the storage of a project, from airlock.yaml alone (the catalog and policies are not read):
+ * what `airlock migrate` needs, also when a policy file is broken.
+ */
+export async function loadStorage(
+  configFile: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<Loaded<StorageSettings>> {
+  const configPath = path.resolve(configFile);
+  const problems: Problem[] = [];
+  const source = await readYaml(configPath, problems);
+  if (source === null) return failed(problems);
+  const decoded = source.decode(projectSchema);
+  if (!decoded.ok) return failed(decoded.problems);
+  const storage = resolveStorage(decoded.value.storage, path.dirname(configPath), env, source, problems);
+  return storage === null ? failed(problems) : loaded(storage);
 }
 
 /** What policy files are compiled against: the project's catalog, environments and routes. */
@@ -318,10 +341,4 @@ function decodePeople(source: YamlSource, problems: Problem[]): Map<string, Pers
     people.set(person.id, person);
   });
   return people;
-}
-
-function resolveStorageUrl(dir: string, url: string): string {
-  const target = parseStorageUrl(url);
-  if (target.kind !== 'sqlite' || target.path === ':memory:') return url;
-  return `sqlite:${path.resolve(dir, target.path)}`;
 }

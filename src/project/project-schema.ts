@@ -5,6 +5,7 @@ import { durationSchema } from '../config/durations.ts';
 import { EFFECTS } from '../domain/decision.ts';
 import { trustSettingsSchema } from '../trust/trust-settings.ts';
 import { DEFAULT_MCP_CONFIG, mcpConfigSchema } from './mcp-config.ts';
+import { storageSchema } from './storage-config.ts';
 
 const paths = z
   .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
@@ -47,12 +48,7 @@ export const projectSchema = z.strictObject({
         .default(1024 * 1024),
     })
     .default({ host: '127.0.0.1', port: 8080, bodyLimit: 1024 * 1024 }),
-  storage: z
-    .strictObject({
-      /** `sqlite:path/to/file.db`, relative to this file. */
-      url: z.string().min(1).default('sqlite:data/airlock.db'),
-    })
-    .default({ url: 'sqlite:data/airlock.db' }),
+  storage: storageSchema,
   catalog: paths,
   policies: paths,
   people: z.string().min(1).optional(),

@@ -48,7 +48,7 @@ const ACTOR = { kind: 'system', id: 'simulator' } as const;
 
 /** The project as loaded, on an in-memory store, with demotion switched off for the baselines. */
 export function adjustProject(project: Project, variant: Variant): Project {
-  const adjusted = { ...project, storageUrl: 'sqlite::memory:' };
+  const adjusted = { ...project, storageUrl: 'sqlite::memory:', storage: { migrations: 'auto' as const } };
   if (variant === 'config') return adjusted;
   const trust = project.config.trust;
   const demotion = {

@@ -32,29 +32,28 @@ import type { BatchWriter } from './writer-thread.ts';
 /** What differs between dialects and cannot be said in Kysely's portable builder. */
 export interface DialectHooks {
   readonly kind: Store['kind'];
-  /** Serialise audit appends across connections (SQLite's BEGIN IMMEDIATE already does). */
+  /**
+   * Run first in every write transaction: serialise writers across connections and processes, so
+   * each reads the chain head its predecessor committed (SQLite's BEGIN IMMEDIATE already does).
+   * Taking it first, not at the first append, gives every writer one lock order: no deadlocks.
+   */
   lockChain(tx: Transaction<Database>): Promise<void>;
 }
 
 class Writes extends Reads implements StoreTx {
   readonly #tx: Transaction<Database>;
-  readonly #hooks: DialectHooks;
-  /** The chain head as this transaction left it; read once, then carried. */
+  /** The chain head as this transaction left it; read once (under the chain lock), then carried. */
   #head: ChainHead | null | undefined;
   #accessBumped = false;
 
-  constructor(tx: Transaction<Database>, hot: HotQueries, hooks: DialectHooks) {
+  constructor(tx: Transaction<Database>, hot: HotQueries) {
     super(tx, hot);
     this.#tx = tx;
-    this.#hooks = hooks;
   }
 
   async appendAudit(events: readonly NewAuditEvent[], at: string): Promise<AuditRecord[]> {
     if (events.length === 0) return [];
-    if (this.#head === undefined) {
-      await this.#hooks.lockChain(this.#tx);
-      this.#head = await this.auditHead();
-    }
+    if (this.#head === undefined) this.#head = await this.auditHead();
     const records = chainEvents(this.#head, events, at);
     for (let i = 0; i < records.length; i += INSERT_BATCH) {
       const batch = records.slice(i, i + INSERT_BATCH);
@@ -287,6 +286,8 @@ export class KyselyStore extends Reads implements Store {
   readonly kind: Store['kind'];
   readonly #hooks: DialectHooks;
   readonly #writer: BatchWriter | null;
+  /** The last batch handed to `commit`: batches commit in the order they were handed over. */
+  #lastBatch: Promise<unknown> = Promise.resolve();
 
   /** @param writer where `commit` batches go instead of this connection (SQLite: the writer thread). */
   constructor(db: Kysely<Database>, hooks: DialectHooks, writer: BatchWriter | null = null) {
@@ -297,12 +298,18 @@ export class KyselyStore extends Reads implements Store {
   }
 
   write<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((tx) => work(new Writes(tx, this.hot, this.#hooks)));
+    return this.db.transaction().execute(async (tx) => {
+      await this.#hooks.lockChain(tx);
+      return work(new Writes(tx, this.hot));
+    });
   }
 
   commit(ops: readonly WriteOp[]): Promise<WriteResult[]> {
     if (this.#writer !== null) return this.#writer.commit(ops);
-    return this.write((tx) => applyWriteOps(tx, ops));
+    // Straight through this connection pool, one batch after another (as the writer thread does).
+    const batch = this.#lastBatch.then(() => this.write((tx) => applyWriteOps(tx, ops)));
+    this.#lastBatch = batch.catch(() => {});
+    return batch;
   }
 
   async ping(): Promise<void> {

@@ -5,6 +5,7 @@
  */
 
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CompiledQuery,
   type DatabaseConnection,
@@ -26,6 +27,11 @@ export interface NodeSqliteOptions {
   /** How long a writer waits for another process's lock before failing. */
   readonly busyTimeoutMs?: number;
 }
+
+const BUSY_TIMEOUT_MS = 10_000;
+/** Pauses between attempts to take the write lock (SQLite's own busy handler waits alike). */
+const BUSY_BACKOFF_MS = [1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100] as const;
+const SQLITE_BUSY = 5;
 
 export class NodeSqliteDialect implements Dialect {
   readonly #options: NodeSqliteOptions;
@@ -62,7 +68,7 @@ class NodeSqliteDriver implements Driver {
 
   async init(): Promise<void> {
     const db = new DatabaseSync(this.#options.path);
-    db.exec(`PRAGMA busy_timeout = ${this.#options.busyTimeoutMs ?? 10_000}`);
+    db.exec(`PRAGMA busy_timeout = ${this.#options.busyTimeoutMs ?? BUSY_TIMEOUT_MS}`);
     if (this.#options.path !== ':memory:') db.exec('PRAGMA journal_mode = WAL');
     db.exec('PRAGMA synchronous = FULL');
     db.exec('PRAGMA foreign_keys = ON');
@@ -84,7 +90,7 @@ class NodeSqliteDriver implements Driver {
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('BEGIN IMMEDIATE'));
+    await (connection as NodeSqliteConnection).beginImmediate(this.#options.busyTimeoutMs ?? BUSY_TIMEOUT_MS);
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
@@ -123,6 +129,29 @@ class NodeSqliteConnection implements DatabaseConnection {
       this.#statements.set(sql, cached);
     }
     return cached;
+  }
+
+  /**
+   * BEGIN IMMEDIATE, waiting for another connection's write lock between attempts rather than in
+   * SQLite's busy handler, which would block this thread (and every other connection on it).
+   */
+  async beginImmediate(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    this.#db.exec('PRAGMA busy_timeout = 0');
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          this.#db.exec('BEGIN IMMEDIATE');
+          return;
+        } catch (error) {
+          const code = (error as { errcode?: number }).errcode;
+          if (code === undefined || (code & 0xff) !== SQLITE_BUSY || Date.now() >= deadline) throw error;
+        }
+        await sleep(BUSY_BACKOFF_MS[Math.min(attempt, BUSY_BACKOFF_MS.length - 1)]);
+      }
+    } finally {
+      this.#db.exec(`PRAGMA busy_timeout = ${timeoutMs}`);
+    }
   }
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
