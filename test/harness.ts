@@ -13,7 +13,7 @@ import { isScalar, parseDocument } from 'yaml';
 import { buildServer } from '../src/api/server.ts';
 import { type Airlock, createAirlock } from '../src/gateway/airlock.ts';
 import type { Clock } from '../src/gateway/clock.ts';
-import { type PgServer, startPgServer } from './pg-server.ts';
+import { createDatabaseOn, type PgServer, startPgServer } from './pg-server.ts';
 
 export const QUICKSTART = path.resolve(import.meta.dirname, '../examples/quickstart');
 
@@ -30,9 +30,13 @@ export function testStorage(): TestStorage {
   return process.env.AIRLOCK_TEST_STORAGE || 'sqlite';
 }
 
-/** One PostgreSQL server per test file, started on first use and stopped after its tests. */
+/**
+ * The run's PostgreSQL server (started by the global setup), else one for this test file, started
+ * on first use and stopped after its tests.
+ */
 let pgServer: Promise<PgServer> | null = null;
-if (testStorage() === 'postgres') {
+const sharedPgUrl = process.env.AIRLOCK_TEST_PG_URL;
+if (testStorage() === 'postgres' && !sharedPgUrl) {
   after(async () => {
     const server = pgServer;
     pgServer = null;
@@ -43,6 +47,7 @@ if (testStorage() === 'postgres') {
 async function storageUrl(storage: TestStorage): Promise<string | null> {
   if (storage === 'sqlite') return null;
   if (storage !== 'postgres') return storage;
+  if (sharedPgUrl) return createDatabaseOn(sharedPgUrl);
   pgServer ??= startPgServer();
   return (await pgServer).createDatabase();
 }

@@ -235,33 +235,46 @@ async function startIn(bin: string, run: Runner, dir: string): Promise<PgServer>
   }
   const startMs = performance.now() - started;
 
-  let databases = 0;
   return {
     adminUrl,
     timings: { initdbMs, startMs },
-    async createDatabase(name = `test_${process.pid}_${++databases}`, options = {}) {
-      if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad database name ${name}`);
-      const icu = options.icuLocale;
-      if (icu !== undefined && !/^[A-Za-z0-9-]+$/.test(icu)) throw new Error(`bad ICU locale ${icu}`);
-      const client = new Client({ connectionString: adminUrl });
-      await client.connect();
-      try {
-        await client.query(
-          icu === undefined
-            ? `create database ${name}`
-            : `create database ${name} template template0 locale_provider icu icu_locale '${icu}' locale 'C'`,
-        );
-      } finally {
-        await client.end();
-      }
-      return `postgres://${USER}@127.0.0.1:${port}/${name}`;
-    },
+    createDatabase: (name, options) => createDatabaseOn(adminUrl, name, options),
     async stop() {
       await stopChild(child);
       process.off('exit', onExit);
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+let databases = 0;
+
+/**
+ * Create an empty database on the server behind `adminUrl` (a superuser's URL); returns its URL.
+ * Names default to one unique to this process, so test files sharing one server never collide.
+ */
+export async function createDatabaseOn(
+  adminUrl: string,
+  name = `test_${process.pid}_${++databases}`,
+  options: { readonly icuLocale?: string } = {},
+): Promise<string> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad database name ${name}`);
+  const icu = options.icuLocale;
+  if (icu !== undefined && !/^[A-Za-z0-9-]+$/.test(icu)) throw new Error(`bad ICU locale ${icu}`);
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(
+      icu === undefined
+        ? `create database ${name}`
+        : `create database ${name} template template0 locale_provider icu icu_locale '${icu}' locale 'C'`,
+    );
+  } finally {
+    await client.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
 }
 
 async function waitUntilReady(url: string): Promise<true | string> {
