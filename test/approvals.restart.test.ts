@@ -8,19 +8,15 @@
  */
 
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile } from 'node:child_process';
 import { rm } from 'node:fs/promises';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { createAirlock } from '../src/gateway/airlock.ts';
 import { routesYaml } from './approval-helpers.ts';
 import { type Loose, makeProject, restart } from './harness.ts';
-import { until } from './policy-reload-helpers.ts';
+import { BIN, call, EventStream, killAll, type Server, serve } from './serve-process.ts';
 
-const BIN = path.resolve(import.meta.dirname, '../bin/airlock');
 const run = promisify(execFile);
 
 /** `quick`: two steps of 2 s, then deny (the default route). `slow-review`: an hour (owner `slow`). */
@@ -43,99 +39,9 @@ const ROUTES = routesYaml({
 /** The quick route's whole graph: step 1 and step 2. */
 const QUICK_GRAPH_MS = 4_000;
 
-interface Server {
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly lines: Record<string, unknown>[];
-  readonly exited: Promise<[number | null, NodeJS.Signals | null]>;
-}
-
-interface SseEvent {
-  readonly id: number;
-  readonly event: string;
-  // biome-ignore lint/suspicious/noExplicitAny: the event data is checked field by field
-  readonly data: any;
-}
-
-/** A server-sent event stream, read in the test's own pace. */
-class EventStream {
-  readonly events: SseEvent[] = [];
-  readonly comments: string[] = [];
-  readonly #abort = new AbortController();
-  #reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
-  #buffer = '';
-  readonly #decoder = new TextDecoder();
-
-  static async open(url: string, token: string, headers: Record<string, string> = {}): Promise<EventStream> {
-    const stream = new EventStream();
-    const response = await fetch(`${url}/v1/events`, {
-      headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', ...headers },
-      signal: stream.#abort.signal,
-    });
-    assert.equal(response.status, 200, await (response.status === 200 ? '' : response.text()));
-    assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/);
-    assert.ok(response.body !== null);
-    stream.#reader = response.body.getReader();
-    // The server writes a comment once it follows the chain: only then are later events sure to arrive.
-    await stream.readUntil('the stream to start', (s) => s.comments.length > 0);
-    return stream;
-  }
-
-  /** Read until `done` holds; fails (instead of hanging) after `ms`. */
-  async readUntil(what: string, done: (stream: EventStream) => boolean, ms = 20_000): Promise<void> {
-    const reader = this.#reader;
-    assert.ok(reader !== null);
-    const deadline = Date.now() + ms;
-    while (!done(this)) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.events)}`);
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), left);
-      });
-      const chunk = await Promise.race([reader.read(), timeout]);
-      clearTimeout(timer);
-      if (chunk === 'timeout') continue;
-      if (chunk.done) throw new Error(`the stream ended while waiting for ${what}`);
-      this.#buffer += this.#decoder.decode(chunk.value, { stream: true });
-      this.#parse();
-    }
-  }
-
-  close(): void {
-    this.#abort.abort();
-  }
-
-  #parse(): void {
-    for (;;) {
-      const end = this.#buffer.indexOf('\n\n');
-      if (end < 0) return;
-      const block = this.#buffer.slice(0, end);
-      this.#buffer = this.#buffer.slice(end + 2);
-      const fields = new Map<string, string>();
-      for (const line of block.split('\n')) {
-        if (line.startsWith(':')) this.comments.push(line.slice(1).trim());
-        else {
-          const colon = line.indexOf(':');
-          if (colon > 0) fields.set(line.slice(0, colon), line.slice(colon + 1).trimStart());
-        }
-      }
-      const data = fields.get('data');
-      if (data !== undefined) {
-        this.events.push({
-          id: Number(fields.get('id')),
-          event: fields.get('event') ?? '',
-          data: JSON.parse(data),
-        });
-      }
-    }
-  }
-}
-
 describe('approval deadlines across restarts of a real server process', () => {
   let dir: string;
   let configPath: string;
-  const children: ChildProcess[] = [];
   const streams: EventStream[] = [];
 
   before(async () => {
@@ -144,13 +50,7 @@ describe('approval deadlines across restarts of a real server process', () => {
 
   after(async () => {
     for (const stream of streams) stream.close();
-    for (const child of children) {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = once(child, 'exit');
-        child.kill('SIGKILL');
-        await exited;
-      }
-    }
+    await killAll();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -158,48 +58,6 @@ describe('approval deadlines across restarts of a real server process', () => {
   async function cli(...args: string[]): Promise<Loose> {
     const { stdout } = await run(BIN, [...args, '--json', '--config', configPath], { timeout: 60_000 });
     return JSON.parse(stdout);
-  }
-
-  async function serve(): Promise<Server> {
-    const child = spawn(
-      BIN,
-      ['serve', '--config', configPath, '--port', '0', '--no-watch', '--log-level', 'info'],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    children.push(child);
-    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-    const lines: Record<string, unknown>[] = [];
-    const stderr: string[] = [];
-    child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      try {
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {}
-    });
-    const started = await until(
-      'server.started',
-      () => {
-        if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode}: ${stderr.join('')}`);
-        return lines.find((l) => l.event === 'server.started');
-      },
-      30_000,
-    );
-    return { child, url: String(started.address), lines, exited };
-  }
-
-  async function call(server: Server, method: string, route: string, token: string, body?: unknown) {
-    const response = await fetch(server.url + route, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, body: JSON.parse(text) as Loose, text };
   }
 
   it('resolves overdue approvals exactly once on start-up (after SIGKILL and after SIGTERM), keeps the rest', async () => {
@@ -270,7 +128,7 @@ describe('approval deadlines across restarts of a real server process', () => {
     };
 
     // --- First run: three approvals on each route; one slow one approved, watched as live events.
-    const first = await serve();
+    const first = await serve(configPath);
     const slowOnes = [
       await propose(first, slow.token, 'slow-review'),
       await propose(first, slow.token, 'slow-review'),
@@ -326,7 +184,7 @@ describe('approval deadlines across restarts of a real server process', () => {
     while (Date.now() < quickTo + QUICK_GRAPH_MS + 500) await new Promise((r) => setTimeout(r, 100));
 
     // --- Second run: the overdue ones are denied before the port opens; the slow ones are intact.
-    const second = await serve();
+    const second = await serve(configPath);
     for (const action of quickOnes) {
       const view = await status(second, action.id);
       assert.equal(view.status, 'denied', `${action.id} after the crash: ${view.status}`);
@@ -376,7 +234,7 @@ describe('approval deadlines across restarts of a real server process', () => {
     const stopTo = Date.parse(pendingAtStop[1].createdAt);
     while (Date.now() < stopTo + QUICK_GRAPH_MS + 500) await new Promise((r) => setTimeout(r, 100));
 
-    const third = await serve();
+    const third = await serve(configPath);
     for (const action of [...quickOnes, ...pendingAtStop]) {
       assert.equal((await status(third, action.id)).status, 'denied');
     }

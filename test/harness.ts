@@ -99,7 +99,7 @@ export async function makeProject(
 }
 
 /** airlock.yaml with `storage.url` set to `url`, and every other byte as it was (tests edit the text). */
-function withStorageUrl(text: string, url: string): string {
+export function withStorageUrl(text: string, url: string): string {
   const config = parseDocument(text);
   const node = config.getIn(['storage', 'url'], true);
   if (isScalar(node) && node.range !== null && node.range !== undefined) {

@@ -137,8 +137,17 @@ function account(): { uid: number; gid: number } {
   }
 }
 
+export interface PgServerOptions {
+  /**
+   * Keep PostgreSQL's durability settings at their defaults (fsync, synchronous_commit and
+   * full_page_writes on), for benchmarks of durable commits. By default they are off: a throwaway
+   * test server need not survive a crash, and tests run faster without them.
+   */
+  readonly durable?: boolean;
+}
+
 /** Start a server on a free port; a port taken between probe and bind means another attempt. */
-export async function startPgServer(): Promise<PgServer> {
+export async function startPgServer(options: PgServerOptions = {}): Promise<PgServer> {
   const bin = binDir();
   if (bin === null) {
     throw new Error(
@@ -150,7 +159,7 @@ export async function startPgServer(): Promise<PgServer> {
   for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'airlock-pg-'));
     try {
-      return await startIn(bin, run, dir);
+      return await startIn(bin, run, dir, options.durable === true);
     } catch (error) {
       lastError = error;
       rmSync(dir, { recursive: true, force: true });
@@ -159,7 +168,7 @@ export async function startPgServer(): Promise<PgServer> {
   throw lastError;
 }
 
-async function startIn(bin: string, run: Runner, dir: string): Promise<PgServer> {
+async function startIn(bin: string, run: Runner, dir: string, durable: boolean): Promise<PgServer> {
   run.own(dir);
   const data = path.join(dir, 'data');
   const socketDir = dir;
@@ -177,7 +186,8 @@ async function startIn(bin: string, run: Runner, dir: string): Promise<PgServer>
     'UTF8',
     '--locale',
     'C',
-    '--no-sync',
+    // Durable: initdb syncs its files too, so the whole data directory is on disk before the start.
+    ...(durable ? [] : ['--no-sync']),
     '--no-instructions',
   ]);
   try {
@@ -201,13 +211,8 @@ async function startIn(bin: string, run: Runner, dir: string): Promise<PgServer>
     '127.0.0.1',
     '-k',
     socketDir,
-    // A throwaway server: durability is not what these tests measure.
-    '-c',
-    'fsync=off',
-    '-c',
-    'synchronous_commit=off',
-    '-c',
-    'full_page_writes=off',
+    // A throwaway server: durability is not what these tests measure (unless asked for).
+    ...(durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
     '-c',
     'shared_buffers=32MB',
     '-c',

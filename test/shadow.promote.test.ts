@@ -228,7 +228,11 @@ describe('airlock policy shadow promote, with a server watching the files', () =
     await until('the server to load the promoted bundle', () =>
       h.airlock.project().bundle.hash === result.bundle ? true : undefined,
     );
-    const events = await eventsOf(h, 'policy');
+    // The bundle is in force before its activation is recorded (the next transaction).
+    const events = await until('the activation to be recorded', async () => {
+      const policy = await eventsOf(h, 'policy');
+      return policy.length >= 3 ? policy : undefined;
+    });
     assert.deepEqual(
       events.map((e) => [e.kind, e.actor.id]),
       [

@@ -25,6 +25,7 @@ import { GroupCommitter } from './group-commit.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { Metrics } from './metrics.ts';
 import { Notifier } from './notifier.ts';
+import { PeerReloads } from './peer-reloads.ts';
 import { PeopleService } from './people-service.ts';
 import { recordPolicyInForce } from './policy-records.ts';
 import { ProjectHolder, type ReloadTrigger } from './project-holder.ts';
@@ -178,6 +179,8 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
     onApproved: (actionId) => (executes ? executions.cleared(actionId) : Promise.resolve(null)),
   });
   const timers = new ApprovalTimers(approvals, clock, logger);
+  const tail = new AuditTail(store, events, logger);
+  const peers = new PeerReloads(tail, holder, logger);
   let background = false;
 
   return {
@@ -207,7 +210,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
     freezes,
     shadow: new ShadowService({ store, clock, holder, logger }),
     actions: new ActionQueries(store, events, approvals, executions),
-    tail: new AuditTail(store, events, logger),
+    tail,
     project,
     async authenticate(authorization) {
       await access.refresh();
@@ -216,6 +219,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
     recordPolicyInForce: (trigger) => recordPolicy(project(), trigger),
     async startBackground() {
       background = true;
+      await peers.start();
       await timers.start();
       await executions.recover();
       executionTimers.start();
@@ -223,6 +227,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
     },
     async close() {
       holder.unwatch();
+      peers.stop();
       if (background) {
         await timers.stop();
         await executionTimers.stop();

@@ -1,16 +1,20 @@
 /**
  * Follows the audit chain for live subscribers (server-sent events). Every state change is an
  * audit event, so tailing the chain sees changes made by this process, by the CLI and by other
- * replicas alike. One reader serves every subscriber; it wakes on local changes and polls
- * otherwise, and a subscriber may resume from any sequence number.
+ * replicas alike. One reader serves every subscriber; it wakes on local changes, on other
+ * processes' appends where the store announces them (PostgreSQL's NOTIFY), and polls otherwise; a
+ * subscriber may resume from any sequence number.
  */
 
 import type { AuditRecord } from '../audit/audit-event.ts';
-import type { StoreReader } from '../store/store.ts';
+import type { Store, StoreReader } from '../store/store.ts';
 import type { ActionEvents } from './action-events.ts';
 import type { Logger } from './logger.ts';
 
 const BATCH = 500;
+
+/** What the tail reads, and how it hears of appends by other processes (between polls). */
+type TailStore = StoreReader & Pick<Store, 'watchAppends'>;
 
 interface Subscriber {
   cursor: number;
@@ -20,17 +24,17 @@ interface Subscriber {
 }
 
 export class AuditTail {
-  readonly #store: StoreReader;
+  readonly #store: TailStore;
   readonly #logger: Logger;
   readonly #pollMs: number;
   readonly #subscribers = new Set<Subscriber>();
   #timer: NodeJS.Timeout | null = null;
   #pumping: Promise<void> | null = null;
   #again = false;
-  #unsubscribe: (() => void) | null = null;
+  #unsubscribe: (() => void)[] = [];
   readonly #events: ActionEvents;
 
-  constructor(store: StoreReader, events: ActionEvents, logger: Logger, options: { pollMs?: number } = {}) {
+  constructor(store: TailStore, events: ActionEvents, logger: Logger, options: { pollMs?: number } = {}) {
     this.#store = store;
     this.#events = events;
     this.#logger = logger;
@@ -72,14 +76,17 @@ export class AuditTail {
   }
 
   #start(): void {
-    this.#unsubscribe = this.#events.subscribe('*', () => this.#kick());
+    this.#unsubscribe = [
+      this.#events.subscribe('*', () => this.#kick()),
+      this.#store.watchAppends(() => this.#kick()),
+    ];
     this.#timer = setInterval(() => this.#kick(), this.#pollMs);
     this.#timer.unref();
   }
 
   #stop(): void {
-    this.#unsubscribe?.();
-    this.#unsubscribe = null;
+    for (const unsubscribe of this.#unsubscribe) unsubscribe();
+    this.#unsubscribe = [];
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;
   }

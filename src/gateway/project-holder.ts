@@ -14,7 +14,8 @@ export type ReloadResult =
   | { readonly ok: true; readonly changed: boolean; readonly project: Project }
   | { readonly ok: false; readonly problems: readonly Problem[] };
 
-export type ReloadTrigger = 'watch' | 'signal' | 'command';
+/** What asked for a reload; `peer`: another process recorded a bundle this one does not have. */
+export type ReloadTrigger = 'watch' | 'signal' | 'command' | 'peer';
 
 export interface ProjectHolderDeps {
   readonly logger: Logger;

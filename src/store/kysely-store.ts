@@ -38,12 +38,20 @@ export interface DialectHooks {
    * Taking it first, not at the first append, gives every writer one lock order: no deadlocks.
    */
   lockChain(tx: Transaction<Database>): Promise<void>;
+  /** Run last in a write transaction that appended to the chain (PostgreSQL: tell the other replicas). */
+  chainAppended?(tx: Transaction<Database>, head: ChainHead): Promise<void>;
+  /** Be told of appends committed by other connections and processes; the stop function is returned. */
+  watchAppends?(listener: () => void): () => void;
+  /** Release what the hooks hold (e.g. a listening connection). */
+  close?(): Promise<void>;
 }
 
 class Writes extends Reads implements StoreTx {
   readonly #tx: Transaction<Database>;
   /** The chain head as this transaction left it; read once (under the chain lock), then carried. */
   #head: ChainHead | null | undefined;
+  /** Whether this transaction appended to the chain. */
+  appended = false;
   #accessBumped = false;
 
   constructor(tx: Transaction<Database>, hot: HotQueries) {
@@ -71,8 +79,16 @@ class Writes extends Reads implements StoreTx {
       await this.hot.insertAudit(batch.length).run(this.#tx, args);
     }
     const last = records[records.length - 1];
-    if (last !== undefined) this.#head = { seq: last.seq, hash: last.hash };
+    if (last !== undefined) {
+      this.#head = { seq: last.seq, hash: last.hash };
+      this.appended = true;
+    }
     return records;
+  }
+
+  /** The chain head as this transaction leaves it (after an append). */
+  get head(): ChainHead | null {
+    return this.#head ?? null;
   }
 
   /** Every change to who may do what bumps the access version, so caches everywhere drop it. */
@@ -300,8 +316,16 @@ export class KyselyStore extends Reads implements Store {
   write<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
     return this.db.transaction().execute(async (tx) => {
       await this.#hooks.lockChain(tx);
-      return work(new Writes(tx, this.hot));
+      const writes = new Writes(tx, this.hot);
+      const result = await work(writes);
+      const head = writes.head;
+      if (writes.appended && head !== null) await this.#hooks.chainAppended?.(tx, head);
+      return result;
     });
+  }
+
+  watchAppends(listener: () => void): () => void {
+    return this.#hooks.watchAppends?.(listener) ?? (() => {});
   }
 
   commit(ops: readonly WriteOp[]): Promise<WriteResult[]> {
@@ -318,6 +342,7 @@ export class KyselyStore extends Reads implements Store {
 
   async close(): Promise<void> {
     await this.#writer?.close();
+    await this.#hooks.close?.();
     await this.db.destroy();
   }
 }

@@ -1,7 +1,8 @@
 /**
  * A Kysely dialect over Node's built-in `node:sqlite`: WAL, synchronous=FULL, a cache of prepared
  * statements, one connection guarded by a mutex (so a transaction never interleaves with other
- * queries), and BEGIN IMMEDIATE (so concurrent writers from other processes queue on the lock).
+ * queries), and BEGIN IMMEDIATE (so concurrent writers from other processes queue on the lock), except
+ * for read-only transactions (a deferred BEGIN: a snapshot that holds up no writer).
  */
 
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
@@ -16,6 +17,7 @@ import {
   type Kysely,
   type QueryCompiler,
   type QueryResult,
+  type TransactionSettings,
   SqliteAdapter,
   SqliteIntrospector,
   SqliteQueryCompiler,
@@ -89,7 +91,16 @@ class NodeSqliteDriver implements Driver {
     return connection;
   }
 
-  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+  /**
+   * A read-only transaction is a deferred BEGIN: a snapshot (in WAL mode) from its first read that
+   * takes no write lock, so a long read (`airlock export`) never holds up writers. Every other
+   * transaction begins IMMEDIATE.
+   */
+  async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    if (settings.accessMode === 'read only') {
+      await connection.executeQuery(CompiledQuery.raw('BEGIN DEFERRED'));
+      return;
+    }
     await (connection as NodeSqliteConnection).beginImmediate(this.#options.busyTimeoutMs ?? BUSY_TIMEOUT_MS);
   }
 

@@ -9,7 +9,7 @@ import { Kysely } from 'kysely';
 import { KyselyStore } from './kysely-store.ts';
 import type { DialectKind } from './migrations.ts';
 import { NodeSqliteDialect } from './node-sqlite-dialect.ts';
-import { DEFAULT_POOL, POSTGRES_HOOKS, type PostgresSettings, postgresDialect } from './postgres-dialect.ts';
+import { DEFAULT_POOL, type PostgresSettings, postgresDialect, postgresHooks } from './postgres-dialect.ts';
 import type { Database } from './schema.ts';
 import {
   assertNotNewer,
@@ -72,7 +72,8 @@ export async function openStore(url: string, options: StoreOptions = {}): Promis
     await db.destroy();
     throw error;
   }
-  if (target.kind === 'postgres') return new KyselyStore(db, POSTGRES_HOOKS);
+  if (target.kind === 'postgres')
+    return new KyselyStore(db, postgresHooks(target.url, postgresSettings(options)));
   // A file database gets a writer thread for hot-path batches; an in-memory one cannot be shared.
   const writer = target.path === ':memory:' ? null : new WriterThread(target.path);
   return new KyselyStore(db, { kind: 'sqlite', lockChain: async () => {} }, writer);
@@ -110,8 +111,11 @@ async function openDatabase(target: StorageTarget, options: StoreOptions): Promi
     if (target.path !== ':memory:') await mkdir(path.dirname(target.path), { recursive: true });
     return new Kysely<Database>({ dialect: new NodeSqliteDialect({ path: target.path }) });
   }
-  const settings = options.postgres ?? { pool: DEFAULT_POOL, tls: null };
-  return new Kysely<Database>({ dialect: postgresDialect(target.url, settings) });
+  return new Kysely<Database>({ dialect: postgresDialect(target.url, postgresSettings(options)) });
+}
+
+function postgresSettings(options: StoreOptions): PostgresSettings {
+  return options.postgres ?? { pool: DEFAULT_POOL, tls: null };
 }
 
 async function checkedStatus(db: Kysely<Database>, kind: DialectKind, url: string): Promise<MigrationStatus> {

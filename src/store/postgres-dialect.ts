@@ -15,8 +15,9 @@ import {
   sql,
   type Transaction,
 } from 'kysely';
-import { DatabaseError, Pool, type PoolConfig, types } from 'pg';
+import { Client, DatabaseError, Pool, type PoolConfig, types } from 'pg';
 import type { DialectHooks } from './kysely-store.ts';
+import type { ChainHead } from './records.ts';
 import type { Database } from './schema.ts';
 import { OutcomeUnknownError } from './write-ops.ts';
 
@@ -57,12 +58,103 @@ export const DEFAULT_POOL: PostgresPoolSettings = {
  */
 const CHAIN_LOCK = '27419012907361131';
 
-export const POSTGRES_HOOKS: DialectHooks = {
-  kind: 'postgres',
-  async lockChain(tx: Transaction<Database>): Promise<void> {
-    await sql`select pg_advisory_xact_lock(${sql.raw(CHAIN_LOCK)})`.execute(tx);
-  },
-};
+/** The channel a committed append is announced on, with the new head's sequence number. */
+const APPEND_CHANNEL = 'airlock_chain';
+
+/** The hooks of a store on the database at `url`: the chain lock, and appends announced and heard. */
+export function postgresHooks(url: string, settings: PostgresSettings): DialectHooks {
+  let listener: AppendListener | null = null;
+  return {
+    kind: 'postgres',
+    async lockChain(tx: Transaction<Database>): Promise<void> {
+      await sql`select pg_advisory_xact_lock(${sql.raw(CHAIN_LOCK)})`.execute(tx);
+    },
+    // Sent at COMMIT, and only if it commits; notifications of one transaction arrive in commit order.
+    async chainAppended(tx: Transaction<Database>, head: ChainHead): Promise<void> {
+      await sql`select pg_notify(${APPEND_CHANNEL}, ${String(head.seq)})`.execute(tx);
+    },
+    watchAppends(onAppend: () => void): () => void {
+      listener ??= new AppendListener(poolConfig(url, settings));
+      return listener.add(onAppend);
+    },
+    async close(): Promise<void> {
+      await listener?.close();
+      listener = null;
+    },
+  };
+}
+
+/**
+ * One connection that LISTENs for appends and tells every listener. When it drops it reconnects
+ * with backoff, and tells listeners once it is back (appends in between went unannounced).
+ */
+class AppendListener {
+  readonly #config: PoolConfig;
+  readonly #listeners = new Set<() => void>();
+  #client: Client | null = null;
+  #closed = false;
+  #retry: NodeJS.Timeout | null = null;
+  #failures = 0;
+
+  constructor(config: PoolConfig) {
+    this.#config = config;
+    void this.#connect();
+  }
+
+  add(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #notify(): void {
+    for (const listener of this.#listeners) listener();
+  }
+
+  async #connect(): Promise<void> {
+    if (this.#closed) return;
+    const client = new Client(this.#config);
+    this.#client = client;
+    const lost = () => {
+      if (this.#client !== client) return;
+      this.#client = null;
+      void client.end().catch(() => {});
+      this.#reconnectLater();
+    };
+    client.on('error', lost);
+    client.on('end', lost);
+    client.on('notification', () => this.#notify());
+    try {
+      await client.connect();
+      await client.query(`listen ${APPEND_CHANNEL}`);
+      if (this.#closed) {
+        await client.end();
+        return;
+      }
+      this.#failures = 0;
+      this.#notify();
+    } catch {
+      lost();
+    }
+  }
+
+  #reconnectLater(): void {
+    if (this.#closed || this.#retry !== null) return;
+    const delay = Math.min(100 * 2 ** this.#failures++, 5_000);
+    this.#retry = setTimeout(() => {
+      this.#retry = null;
+      void this.#connect();
+    }, delay);
+    this.#retry.unref();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#retry !== null) clearTimeout(this.#retry);
+    const client = this.#client;
+    this.#client = null;
+    await client?.end().catch(() => {});
+  }
+}
 
 const INT8_OID = 20;
 

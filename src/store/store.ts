@@ -139,6 +139,13 @@ export interface Store extends StoreReader {
    * committed durably when the promise resolves. Fails whole: nothing of a failed batch is kept.
    */
   commit(ops: readonly WriteOp[]): Promise<WriteResult[]>;
+  /**
+   * Be told, soon after they commit, of chain appends made by other processes sharing the database
+   * (PostgreSQL: LISTEN/NOTIFY). A hint to read the chain, not a delivery: listeners still read it,
+   * and poll too, since notifications can be missed while a connection is down. Returns the stop
+   * function. On SQLite it never fires: other processes' appends are seen by polling.
+   */
+  watchAppends(listener: () => void): () => void;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
