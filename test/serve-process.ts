@@ -84,7 +84,7 @@ export async function call(server: Server, method: string, route: string, token:
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await response.text();
-  return { status: response.status, body: JSON.parse(text) as Loose, text };
+  return { status: response.status, body: (text === '' ? null : JSON.parse(text)) as Loose, text };
 }
 
 export interface SseEvent {

@@ -1,6 +1,6 @@
 /**
- * What only PostgreSQL has: replicas that start at once on a new database, and a connection that
- * breaks while COMMIT is on its way. Such a write may or may not have committed, so the store
+ * What only PostgreSQL has: replicas that start at once on a new database, appends announced to
+ * every other process (LISTEN/NOTIFY), and a connection that breaks while COMMIT is on its way. Such a write may or may not have committed, so the store
  * reports its outcome as unknown, never as a plain failure (which callers could retry, recording
  * the same thing twice).
  */
@@ -101,6 +101,59 @@ describe('the store on PostgreSQL', { skip: pgSkipReason() }, () => {
       );
     } finally {
       await Promise.all(stores.map((store) => store.close()));
+    }
+  });
+
+  it('appends are announced to other stores once committed, also after the listening connection is cut', async () => {
+    const event = { kind: 'test.notified', actor: { kind: 'system' as const, id: 'test' }, subject: null };
+    const url = await pg.server().createDatabase();
+    const [writer, listener] = await Promise.all([openStore(url), openStore(url)]);
+    let heard = 0;
+    const stop = listener.watchAppends(() => {
+      heard += 1;
+    });
+    try {
+      const hear = async (what: string, atLeast: number) => {
+        const deadline = Date.now() + 10_000;
+        while (heard < atLeast) {
+          if (Date.now() > deadline) assert.fail(`not told of ${what} (heard ${heard})`);
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      };
+      await hear('the listening connection opening', 1);
+      const before = heard;
+      // A write that rolls back announces nothing; reads announce nothing.
+      await assert.rejects(
+        writer.write(async (tx) => {
+          await tx.appendAudit([{ ...event, data: { n: 0 } }], AT);
+          throw new Error('rolled back');
+        }),
+        /rolled back/,
+      );
+      await writer.auditHead();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(heard, before, 'nothing committed, nothing announced');
+      await writer.commit([{ kind: 'append', at: AT, events: [{ ...event, data: { n: 1 } }] }]);
+      await hear('an append', before + 1);
+
+      // The server drops the listening connection: it comes back, says so, and hears appends again.
+      const { rows } = await runQuery(
+        url,
+        "select pg_terminate_backend(pid) as ended from pg_stat_activity where query = 'listen airlock_chain'",
+      );
+      assert.deepEqual(rows, [{ ended: true }]);
+      await hear('the reconnection', before + 2);
+      const reconnected = heard;
+      await writer.commit([{ kind: 'append', at: AT, events: [{ ...event, data: { n: 2 } }] }]);
+      await hear('an append after the reconnection', reconnected + 1);
+      stop();
+      const stopped = heard;
+      await writer.commit([{ kind: 'append', at: AT, events: [{ ...event, data: { n: 3 } }] }]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(heard, stopped, 'a stopped listener hears nothing');
+    } finally {
+      stop();
+      await Promise.all([writer.close(), listener.close()]);
     }
   });
 
