@@ -50,6 +50,8 @@ describe('an execution interrupted by SIGKILL', () => {
     fleet = await startFleet();
     const types = fleetTypes(fleet.url);
     const project = await makeProject({
+      // The killed server's executions are taken over once its heartbeat is a second old.
+      'airlock.yaml': (original) => original.replace('storage:\n', 'storage:\n  replicaTimeout: 1s\n'),
       'catalog.yaml': (original) =>
         catalogWith(original, {
           ...types,
@@ -117,7 +119,12 @@ describe('an execution interrupted by SIGKILL', () => {
     const second = await startServer(configPath, { logFile: path.join(dir, 'serve-2.log') });
     servers.push(second);
 
-    const action = await call(second, 'GET', `/v1/actions/${id}`, bobToken);
+    // The restarted server takes over once the killed one's heartbeat is older than replicaTimeout.
+    let action = await call(second, 'GET', `/v1/actions/${id}`, bobToken);
+    for (const until = Date.now() + 15_000; action.body.status === 'executing' && Date.now() < until; ) {
+      await sleep(100);
+      action = await call(second, 'GET', `/v1/actions/${id}`, bobToken);
+    }
     assert.equal(action.status, 200, JSON.stringify(action.body));
     assert.equal(action.body.status, 'unknown');
     const kinds = pathKinds(action.body);

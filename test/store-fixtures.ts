@@ -83,6 +83,7 @@ export function executionRecord(actionId: string, overrides: Partial<ExecutionRe
     deadline: null,
     attempts: 1,
     state: {},
+    owner: null,
     version: 1,
     createdAt: AT,
     updatedAt: AT,

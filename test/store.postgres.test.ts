@@ -97,7 +97,7 @@ describe('the store on PostgreSQL', { skip: pgSkipReason() }, () => {
       const { rows } = await runQuery(url, 'select name from kysely_migration order by name');
       assert.deepEqual(
         rows.map((r) => r.name),
-        ['0001_initial', '0002_approvals', '0003_execution', '0004_trust', '0005_shadow'],
+        ['0001_initial', '0002_approvals', '0003_execution', '0004_trust', '0005_shadow', '0006_replicas'],
       );
     } finally {
       await Promise.all(stores.map((store) => store.close()));

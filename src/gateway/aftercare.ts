@@ -33,6 +33,8 @@ export interface AftercareDeps {
   readonly logger: Logger;
   readonly env: TemplateEnv;
   readonly onNotify: () => void;
+  /** This process, recorded as the owner of the phases it runs. */
+  readonly replica: string;
 }
 
 /** The template context of an action: its params and targets, as the executor and checks see them. */

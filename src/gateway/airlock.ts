@@ -22,6 +22,7 @@ import { ExecutionService } from './execution-service.ts';
 import { ExecutionTimers } from './execution-timers.ts';
 import { FreezeService } from './freeze-service.ts';
 import { GroupCommitter } from './group-commit.ts';
+import { newId } from './ids.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { Metrics } from './metrics.ts';
 import { Notifier } from './notifier.ts';
@@ -30,6 +31,7 @@ import { PeopleService } from './people-service.ts';
 import { recordPolicyInForce } from './policy-records.ts';
 import { ProjectHolder, type ReloadTrigger } from './project-holder.ts';
 import { ProposalService } from './proposal-service.ts';
+import { ReplicaPresence } from './replica-presence.ts';
 import { ShadowService } from './shadow-service.ts';
 import { TrustLedger } from './trust-ledger.ts';
 import { TrustService } from './trust-service.ts';
@@ -133,9 +135,23 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
   const onNotify = () => notifier.kick();
   const executes = options.executes ?? true;
 
+  // This process among the replicas sharing the database: it owns what it executes.
+  const replica = newId('rep', clock.now());
+  const replicaTimeoutMs = initial.config.storage.replicaTimeout;
   const ledger = new TrustLedger({ store, clock, settings: () => project().config.trust, logger, metrics });
   const freezes = new FreezeService(store, access, clock, () => project().config.freezes);
-  const aftercare = new Aftercare({ store, clock, project, events, ledger, metrics, logger, env, onNotify });
+  const aftercare = new Aftercare({
+    store,
+    clock,
+    project,
+    events,
+    ledger,
+    metrics,
+    logger,
+    env,
+    onNotify,
+    replica,
+  });
   const executions = new ExecutionService({
     store,
     clock,
@@ -148,6 +164,16 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
     logger,
     env,
     onNotify,
+    replica,
+    replicaTimeoutMs,
+  });
+  const presence = new ReplicaPresence({
+    store,
+    clock,
+    logger,
+    executions,
+    id: replica,
+    timeoutMs: replicaTimeoutMs,
   });
   const executionTimers = new ExecutionTimers(executions, logger);
 
@@ -221,7 +247,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       background = true;
       await peers.start();
       await timers.start();
-      await executions.recover();
+      await presence.start();
       executionTimers.start();
       notifier.start();
     },
@@ -230,10 +256,12 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       peers.stop();
       if (background) {
         await timers.stop();
+        await presence.stop();
         await executionTimers.stop();
         await notifier.stop();
       }
       await executions.close();
+      if (background) await presence.leave();
       await committer.drain();
       await store.close();
     },

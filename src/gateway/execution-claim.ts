@@ -29,6 +29,8 @@ export interface ClaimInput {
   /** Signs the permit of an agent-executed type. */
   readonly key: Buffer;
   readonly now: Date;
+  /** The replica claiming it, which runs it. */
+  readonly replica: string;
 }
 
 export type Claim = (
@@ -46,7 +48,7 @@ export type Claim = (
  * row (the primary key refuses a second claim, here or on another replica).
  */
 export async function claimExecution(tx: StoreTx, input: ClaimInput): Promise<Claim> {
-  const { actionId, project, freeze, key } = input;
+  const { actionId, project, freeze, key, replica } = input;
   const at = input.now;
   const iso = at.toISOString();
   const action = await tx.getAction(actionId);
@@ -85,7 +87,15 @@ export async function claimExecution(tx: StoreTx, input: ClaimInput): Promise<Cl
       expiresAt: new Date(at.getTime() + ttl).toISOString(),
       nonce: randomBytes(12).toString('base64url'),
     };
-    const execution = newExecution(actionId, 'agent', 'permitted', permit.expiresAt, { permit }, iso);
+    const execution = newExecution(
+      actionId,
+      'agent',
+      'permitted',
+      permit.expiresAt,
+      { permit },
+      iso,
+      replica,
+    );
     if (!(await tx.insertExecution(execution))) return { kind: 'none' };
     const token = signPermit({ action: actionId, ...permit }, key);
     await tx.appendAudit(
@@ -98,7 +108,7 @@ export async function claimExecution(tx: StoreTx, input: ClaimInput): Promise<Cl
     );
     return { kind: 'permit', grant: { token, expiresAt: permit.expiresAt }, status: 'approved' };
   }
-  const execution = newExecution(actionId, 'gateway', 'executing', null, {}, iso);
+  const execution = newExecution(actionId, 'gateway', 'executing', null, {}, iso, replica);
   if (!(await tx.insertExecution(execution))) return { kind: 'none' };
   await tx.setActionStatus(actionId, 'executing', iso);
   await tx.appendAudit(
@@ -178,8 +188,20 @@ function newExecution(
   deadline: string | null,
   state: JsonObject,
   at: string,
+  owner: string,
 ): ExecutionRecord {
-  return { actionId, mode, phase, deadline, attempts: 1, state, version: 1, createdAt: at, updatedAt: at };
+  return {
+    actionId,
+    mode,
+    phase,
+    deadline,
+    attempts: 1,
+    state,
+    version: 1,
+    createdAt: at,
+    updatedAt: at,
+    owner,
+  };
 }
 
 /**

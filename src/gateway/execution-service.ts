@@ -13,8 +13,8 @@ import { readPermit, signPermit } from '../execution/permit.ts';
 import { runExecutor } from '../execution/run-executor.ts';
 import type { TemplateEnv } from '../execution/template.ts';
 import type { Project } from '../project/project-loader.ts';
-import type { ActionRecord, AgentRecord, ExecutionRecord } from '../store/records.ts';
-import type { Store } from '../store/store.ts';
+import type { ActionRecord, AgentRecord, ExecutionRecord, ReplicaRecord } from '../store/records.ts';
+import type { Store, StoreReader } from '../store/store.ts';
 import type { ActionEvents } from './action-events.ts';
 import { type Aftercare, contextOf } from './aftercare.ts';
 import type { Clock } from './clock.ts';
@@ -39,6 +39,10 @@ export interface ExecutionDeps {
   readonly env: TemplateEnv;
   /** New webhook messages are waiting in the outbox. */
   readonly onNotify: () => void;
+  /** This process; it owns the executions it claims and the phases it runs. */
+  readonly replica: string;
+  /** A replica whose heartbeat is older than this is gone: the others take over what it ran. */
+  readonly replicaTimeoutMs: number;
 }
 
 export interface PermitGrant {
@@ -56,6 +60,23 @@ export interface OutcomeReport {
 
 /** Cleared actions picked up on start-up, per pass. */
 const RECOVERY_BATCH = 500;
+
+/**
+ * Whether an execution's phase was left by a replica that is gone: recorded before replicas were,
+ * or by a replica that left, or whose last heartbeat is older than `timeoutMs`. Never this one's.
+ */
+export function isOrphaned(
+  execution: ExecutionRecord,
+  replicas: readonly ReplicaRecord[],
+  self: string,
+  now: Date,
+  timeoutMs: number,
+): boolean {
+  if (execution.owner === self) return false;
+  if (execution.owner === null) return true;
+  const owner = replicas.find((r) => r.id === execution.owner);
+  return owner === undefined || Date.parse(owner.heartbeatAt) < now.getTime() - timeoutMs;
+}
 
 export class ExecutionService {
   readonly #deps: ExecutionDeps;
@@ -98,7 +119,14 @@ export class ExecutionService {
     // The key is read (or made) before the claim's transaction: never a write inside a write.
     const key = await this.#permitKey();
     const claim = await this.#claims.run((tx) =>
-      claimExecution(tx, { actionId, project: project(), freeze, key, now: clock.now() }),
+      claimExecution(tx, {
+        actionId,
+        project: project(),
+        freeze,
+        key,
+        now: clock.now(),
+        replica: this.#deps.replica,
+      }),
     );
     if (claim.kind === 'permit') this.#deps.metrics.permits.inc({ event: 'issued' });
     if (claim.status !== undefined) {
@@ -227,27 +255,44 @@ export class ExecutionService {
   }
 
   /**
-   * After a crash or restart: an execution that was running (not in this process) may or may not have taken effect,
-   * so it becomes `unknown` for a human and is never run again; an interrupted verification
-   * resumes (it only reads); a cleared action that was never claimed starts now.
+   * After a crash or restart, on start and then periodically: what a replica that is gone (this
+   * process before a restart, or another that stopped or stopped beating) left running. An
+   * execution that was running may or may not have taken effect, so it becomes `unknown` for a
+   * human and is never run again; an interrupted verification resumes here (it only reads); a
+   * cleared action that was never claimed starts now. Live replicas' executions are left alone.
    */
   async recover(): Promise<{ interrupted: number; resumed: number; started: number }> {
     const { store, clock, logger } = this.#deps;
-    const at = clock.now().toISOString();
+    const now = clock.now();
+    const at = now.toISOString();
+    // Decided again inside each step's transaction: two replicas recovering at once adopt it once.
+    const orphaned = async (execution: ExecutionRecord, reader: StoreReader = store) =>
+      !this.#active.has(execution.actionId) &&
+      isOrphaned(
+        execution,
+        await reader.listReplicas(),
+        this.#deps.replica,
+        now,
+        this.#deps.replicaTimeoutMs,
+      );
     let interrupted = 0;
     for (const execution of await store.listExecutions({ phases: ['executing'] }, RECOVERY_BATCH)) {
-      if (this.#active.has(execution.actionId)) continue;
-      const stepped = await applyStep(this.#deps, execution.actionId, ['executing'], at, () => ({
-        phase: 'done',
-        status: 'unknown',
-        state: { attention: 'interrupted mid-execution: it may or may not have taken effect' },
-        events: [
-          {
-            kind: 'execution.interrupted',
-            data: { attempts: execution.attempts, startedAt: execution.createdAt },
-          },
-        ],
-      }));
+      if (!(await orphaned(execution))) continue;
+      const stepped = await applyStep(this.#deps, execution.actionId, ['executing'], at, async (e, _, tx) =>
+        !(await orphaned(e, tx))
+          ? null
+          : {
+              phase: 'done',
+              status: 'unknown',
+              state: { attention: 'interrupted mid-execution: it may or may not have taken effect' },
+              events: [
+                {
+                  kind: 'execution.interrupted',
+                  data: { attempts: execution.attempts, startedAt: execution.createdAt },
+                },
+              ],
+            },
+      );
       if (stepped !== null) interrupted++;
     }
     let resumed = 0;
@@ -255,18 +300,36 @@ export class ExecutionService {
       { phases: ['verifying', 'rolling_back'] },
       RECOVERY_BATCH,
     )) {
-      if (this.#active.has(execution.actionId)) continue;
+      if (!(await orphaned(execution))) continue;
       if (execution.phase === 'rolling_back' && execution.state.rollbackStarted === true) {
         // The rollback may or may not have taken effect: people must look, nothing runs again.
-        const stepped = await applyStep(this.#deps, execution.actionId, ['rolling_back'], at, () => ({
-          phase: 'done',
-          status: 'unknown',
-          state: { attention: 'interrupted mid-rollback: it may or may not have taken effect' },
-          events: [{ kind: 'rollback.interrupted', data: {} }],
-        }));
+        const stepped = await applyStep(
+          this.#deps,
+          execution.actionId,
+          ['rolling_back'],
+          at,
+          async (e, _, tx) =>
+            !(await orphaned(e, tx))
+              ? null
+              : {
+                  phase: 'done',
+                  status: 'unknown',
+                  state: { attention: 'interrupted mid-rollback: it may or may not have taken effect' },
+                  events: [{ kind: 'rollback.interrupted', data: {} }],
+                },
+        );
         if (stepped !== null) interrupted++;
         continue;
       }
+      // Adopt it first (the same phase, this replica its owner): only one replica resumes it.
+      const adopted = await applyStep(
+        this.#deps,
+        execution.actionId,
+        [execution.phase],
+        at,
+        async (e, _, tx) => ((await orphaned(e, tx)) ? { phase: e.phase, events: [] } : null),
+      );
+      if (adopted === null) continue;
       resumed++;
       const { actionId } = execution;
       this.#track(actionId, () =>

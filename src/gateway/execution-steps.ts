@@ -50,6 +50,8 @@ export interface StepDeps {
   readonly store: Store;
   readonly events: ActionEvents;
   readonly ledger: StepLedger;
+  /** This process: whoever applies a step runs the phase it leads to. */
+  readonly replica: string;
 }
 
 export interface Stepped {
@@ -95,6 +97,7 @@ export async function applyStep(
         state: step.state === undefined ? execution.state : { ...execution.state, ...step.state },
         version: execution.version + 1,
         updatedAt: at,
+        owner: deps.replica,
       };
       if (!(await tx.saveExecution(next, execution.version))) return 'raced';
       if (step.status !== undefined && step.status !== action.status)

@@ -14,6 +14,7 @@ import { parseStorageUrl, type StoreOptions } from '../store/open-store.ts';
 import { DEFAULT_POOL } from '../store/postgres-dialect.ts';
 
 const DEFAULT_URL = 'sqlite:data/airlock.db';
+const DEFAULT_REPLICA_TIMEOUT_MS = 15_000;
 
 const poolSchema = z.strictObject({
   /** Connections each Airlock process opens at most. */
@@ -53,8 +54,13 @@ export const storageSchema = z
     migrations: z.enum(['auto', 'explicit']).default('auto'),
     pool: poolSchema.optional(),
     tls: tlsSchema.optional(),
+    /**
+     * How long a server process may go without a heartbeat before the others (or it, restarted)
+     * take over what it was executing: interrupted executions become `unknown`, verifications resume.
+     */
+    replicaTimeout: durationSchema.default(DEFAULT_REPLICA_TIMEOUT_MS),
   })
-  .default({ url: DEFAULT_URL, migrations: 'auto' });
+  .default({ url: DEFAULT_URL, migrations: 'auto', replicaTimeout: DEFAULT_REPLICA_TIMEOUT_MS });
 
 export type StorageConfig = z.output<typeof storageSchema>;
 

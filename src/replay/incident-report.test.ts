@@ -76,6 +76,7 @@ function execution(actionId: string, state: JsonObject): ExecutionRecord {
     attempts: 1,
     state,
     version: 3,
+    owner: null,
     createdAt: '2026-11-24T10:00:00.000Z',
     updatedAt: '2026-11-24T10:00:05.000Z',
   };

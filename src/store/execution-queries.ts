@@ -2,7 +2,7 @@
 
 import type { Kysely, Selectable } from 'kysely';
 import type { JsonObject } from '../domain/json.ts';
-import type { ExecutionPhase, ExecutionRecord, FreezeRecord, LimitUsage } from './records.ts';
+import type { ExecutionPhase, ExecutionRecord, FreezeRecord, LimitUsage, ReplicaRecord } from './records.ts';
 import type { Database, ExecutionsTable } from './schema.ts';
 
 /** Statuses in which a cleared change is still in flight (counted by `inFlight` limits). */
@@ -21,6 +21,7 @@ function toExecution(row: Selectable<ExecutionsTable>): ExecutionRecord {
     version: Number(row.version),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    owner: row.owner,
   };
 }
 
@@ -35,6 +36,7 @@ function executionRow(e: ExecutionRecord): Selectable<ExecutionsTable> {
     version: e.version,
     created_at: e.createdAt,
     updated_at: e.updatedAt,
+    owner: e.owner,
   };
 }
 
@@ -109,11 +111,34 @@ export async function saveExecution(
       state: row.state,
       version: row.version,
       updated_at: row.updated_at,
+      owner: row.owner,
     })
     .where('action_id', '=', next.actionId)
     .where('version', '=', expectedVersion)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
+}
+
+export async function listReplicas(db: Db): Promise<ReplicaRecord[]> {
+  const rows = await db.selectFrom('replicas').selectAll().orderBy('id').execute();
+  return rows.map((r) => ({ id: r.id, startedAt: r.started_at, heartbeatAt: r.heartbeat_at }));
+}
+
+/** Record that `replica` is alive at `at` (registering it on its first beat). */
+export async function heartbeat(
+  db: Db,
+  replica: Omit<ReplicaRecord, 'heartbeatAt'>,
+  at: string,
+): Promise<void> {
+  await db
+    .insertInto('replicas')
+    .values({ id: replica.id, started_at: replica.startedAt, heartbeat_at: at })
+    .onConflict((oc) => oc.column('id').doUpdateSet({ heartbeat_at: at }))
+    .execute();
+}
+
+export async function removeReplica(db: Db, id: string): Promise<void> {
+  await db.deleteFrom('replicas').where('id', '=', id).execute();
 }
 
 export async function countUsage(db: Db, key: string, since: string): Promise<number> {

@@ -19,6 +19,7 @@ import type {
   LimitUsage,
   NewAuditEvent,
   OutboxRecord,
+  ReplicaRecord,
   ShadowDecisionRecord,
 } from './records.ts';
 import { approvalRow, outboxRow, voteRow } from './rows.ts';
@@ -245,6 +246,14 @@ class Writes extends Reads implements StoreTx {
 
   saveExecution(next: ExecutionRecord, expectedVersion: number): Promise<boolean> {
     return exec.saveExecution(this.#tx, next, expectedVersion);
+  }
+
+  heartbeat(replica: Omit<ReplicaRecord, 'heartbeatAt'>, at: string): Promise<void> {
+    return exec.heartbeat(this.#tx, replica, at);
+  }
+
+  removeReplica(id: string): Promise<void> {
+    return exec.removeReplica(this.#tx, id);
   }
 
   recordUsage(usage: readonly LimitUsage[]): Promise<void> {

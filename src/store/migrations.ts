@@ -264,6 +264,24 @@ const trust = (kind: DialectKind): Migration => ({
   },
 });
 
+/**
+ * Several server processes on one database: each records a heartbeat, and each execution the
+ * replica running it, so that a replica that dies leaves its executions to the others (and a
+ * replica that starts leaves the living ones' alone).
+ */
+const replicas = (kind: DialectKind): Migration => ({
+  async up(db: Kysely<unknown>) {
+    const text = textType(kind);
+    await db.schema.alterTable('executions').addColumn('owner', text).execute();
+    await db.schema
+      .createTable('replicas')
+      .addColumn('id', text, (c) => c.primaryKey())
+      .addColumn('started_at', text, (c) => c.notNull())
+      .addColumn('heartbeat_at', text, (c) => c.notNull())
+      .execute();
+  },
+});
+
 const shadow = (kind: DialectKind): Migration => ({
   async up(db: Kysely<unknown>) {
     const text = textType(kind);
@@ -327,6 +345,7 @@ export function migrationProvider(kind: DialectKind): MigrationProvider {
         '0003_execution': execution(kind),
         '0004_trust': trust(kind),
         '0005_shadow': shadow(kind),
+        '0006_replicas': replicas(kind),
       };
     },
   };

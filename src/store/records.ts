@@ -114,6 +114,15 @@ export interface ExecutionRecord {
   readonly version: number;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** The replica (server process) running its current phase; null if recorded before replicas were. */
+  readonly owner: string | null;
+}
+
+/** A server process that executes, and when it last said it is alive. */
+export interface ReplicaRecord {
+  readonly id: string;
+  readonly startedAt: string;
+  readonly heartbeatAt: string;
 }
 
 /** Autonomous execution halted: for every agent (`scope` '*') or for one (`scope` its id). */

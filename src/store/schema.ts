@@ -111,6 +111,15 @@ export interface ExecutionsTable {
   version: number;
   created_at: string;
   updated_at: string;
+  /** The replica running its current phase (null: recorded before replicas were). */
+  owner: string | null;
+}
+
+/** Each running server process that executes: its heartbeat tells the others it is alive. */
+export interface ReplicasTable {
+  id: string;
+  started_at: string;
+  heartbeat_at: string;
 }
 
 export interface LimitUsageTable {
@@ -189,6 +198,7 @@ export interface Database {
   outbox: OutboxTable;
   meta: MetaTable;
   executions: ExecutionsTable;
+  replicas: ReplicasTable;
   limit_usage: LimitUsageTable;
   freezes: FreezesTable;
   settings: SettingsTable;

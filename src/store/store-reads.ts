@@ -22,6 +22,7 @@ import type {
   FreezeRecord,
   GrantRecord,
   OutboxRecord,
+  ReplicaRecord,
   ShadowDecisionRecord,
   ShadowFilter,
   ShadowSummary,
@@ -225,6 +226,10 @@ export class Reads implements StoreReader {
       .orderBy('id')
       .execute();
     return rows.map(toOutbox);
+  }
+
+  listReplicas(): Promise<ReplicaRecord[]> {
+    return exec.listReplicas(this.db);
   }
 
   getExecution(actionId: string): Promise<ExecutionRecord | null> {

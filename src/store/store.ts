@@ -18,6 +18,7 @@ import type {
   LimitUsage,
   NewAuditEvent,
   OutboxRecord,
+  ReplicaRecord,
   ShadowDecisionRecord,
   ShadowFilter,
   ShadowSummary,
@@ -56,6 +57,8 @@ export interface StoreReader {
     filter: { readonly phases?: readonly ExecutionPhase[]; readonly actionIds?: readonly string[] },
     limit: number,
   ): Promise<ExecutionRecord[]>;
+  /** Server processes that execute, with their last heartbeat. */
+  listReplicas(): Promise<ReplicaRecord[]>;
   /** Action ids in `phase` whose deadline is at or before `now`, earliest first. */
   dueExecutions(phase: ExecutionPhase, now: string, limit: number): Promise<string[]>;
   /** Approved actions with no execution claimed yet, oldest first. */
@@ -110,6 +113,10 @@ export interface StoreTx extends StoreReader {
   /** Store `next` only if the row is still at `expectedVersion`; false otherwise. */
   saveExecution(next: ExecutionRecord, expectedVersion: number): Promise<boolean>;
   recordUsage(usage: readonly LimitUsage[]): Promise<void>;
+  /** Record that a replica is alive (registering it on its first beat). */
+  heartbeat(replica: Omit<ReplicaRecord, 'heartbeatAt'>, at: string): Promise<void>;
+  /** A replica that stops cleanly leaves: what it ran is the others' at once. */
+  removeReplica(id: string): Promise<void>;
   /** Freeze (or re-freeze with a new reason); bumps the access version so every process sees it. */
   putFreeze(freeze: FreezeRecord): Promise<void>;
   /** Lift a freeze; false when there was none. */
