@@ -4,11 +4,11 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import { actionSchema, errorSchema } from '../src/api/schemas.ts';
 import { trustSchema } from '../src/api/trust-schemas.ts';
 import { type Harness, type Response, restart, startHarness } from './harness.ts';
+import { openRawDb, projectStorage } from './raw-db.ts';
 
 const SYSTEM = { kind: 'system', id: 't' } as const;
 
@@ -266,12 +266,12 @@ describe('secrets and people', () => {
   });
   after(() => h.close());
 
-  it('tokens are never stored in plain text (credentials, audit_events)', () => {
-    const db = new DatabaseSync(path.join(h.dir, 'data', 'airlock.db'), { readOnly: true });
+  it('tokens are never stored in plain text (credentials, audit_events)', async () => {
+    const db = await openRawDb(await projectStorage(h.dir), { readOnly: true });
     try {
       const tokens = [agentToken, aliceToken, carolToken];
       for (const table of ['credentials', 'audit_events']) {
-        const rows = db.prepare(`SELECT * FROM ${table}`).all();
+        const rows = await db.all(`SELECT * FROM ${table}`);
         assert.ok(rows.length > 0, `${table} has rows`);
         for (const row of rows) {
           for (const [column, value] of Object.entries(row)) {
@@ -282,14 +282,11 @@ describe('secrets and people', () => {
         }
       }
       // The hash is what is stored: the table really is the one that authenticates.
-      const hashes = db
-        .prepare('SELECT hash FROM credentials')
-        .all()
-        .map((r) => r.hash);
+      const hashes = (await db.all<{ hash: string }>('SELECT hash FROM credentials')).map((r) => r.hash);
       for (const token of tokens)
         assert.ok(hashes.includes(createHash('sha256').update(token).digest('hex')));
     } finally {
-      db.close();
+      await db.close();
     }
   });
 

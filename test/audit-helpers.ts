@@ -1,13 +1,13 @@
-/** Shared helpers of the audit-chain tests: the CLI with captured output, raw access to the events table, and a chain of real activity. */
+/** Shared helpers of the audit-chain tests: the CLI with captured output, raw access to the events table (through raw-db.ts, on either backend), and a chain of real activity. */
 
 import assert from 'node:assert/strict';
-import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import { after, before } from 'node:test';
 import { main } from '../src/cli/main.ts';
-import { type Harness, restart, startHarness } from './harness.ts';
+import { type Harness, restart, startHarness, withStorageUrl } from './harness.ts';
+import { copyDatabase, dropDatabase, projectStorage, type RawDb } from './raw-db.ts';
 
 export interface CliRun {
   readonly code: number;
@@ -42,20 +42,9 @@ export interface Row {
   hash: string;
 }
 
-export const dbFile = (dir: string) => path.join(dir, 'data', 'airlock.db');
-
-/** Run `sql` work on a database file with a plain node:sqlite connection. */
-export function withDb<T>(file: string, work: (db: DatabaseSync) => T): T {
-  const db = new DatabaseSync(file);
-  try {
-    return work(db);
-  } finally {
-    db.close();
-  }
-}
-
-export function row(db: DatabaseSync, seq: number): Row {
-  const found = db.prepare('SELECT * FROM audit_events WHERE seq = ?').get(seq) as Row | undefined;
+/** The stored event `seq`, read with a raw connection (see raw-db.ts). */
+export async function row(db: RawDb, seq: number): Promise<Row> {
+  const found = await db.get<Row>('SELECT * FROM audit_events WHERE seq = ?', seq);
   assert.ok(found !== undefined, `event ${seq} exists`);
   return { ...found, seq: Number(found.seq) };
 }
@@ -68,6 +57,13 @@ export function flipOneByte(text: string): string {
   return text.slice(0, index) + replacement + text.slice(index + 1);
 }
 
+export interface ChainCopy {
+  readonly dir: string;
+  readonly configPath: string;
+  /** The copy's storage URL (for `withRawDb`). */
+  readonly url: string;
+}
+
 /** A running server whose chain was built by real activity, and copies of its project to tamper with. */
 export interface ActivityChain {
   readonly h: Harness;
@@ -77,8 +73,12 @@ export interface ActivityChain {
   /** Number of events in the untampered chain. */
   readonly total: number;
   readonly headHash: string;
-  /** A fresh copy of the project with a consistent snapshot of the chain (VACUUM INTO over a second connection). */
-  copyChain(): Promise<{ dir: string; configPath: string; db: string }>;
+  /**
+   * A fresh copy of the project with a consistent snapshot of the chain in a database of its own
+   * (`copyDatabase`: VACUUM INTO on SQLite, a snapshot copied table by table on PostgreSQL), its
+   * airlock.yaml pointing at that database, whose storage URL is `url`.
+   */
+  copyChain(): Promise<ChainCopy>;
 }
 
 /**
@@ -93,15 +93,20 @@ export function useActivityChain(onReady: (chain: ActivityChain) => void): void 
   let total: number;
   let headHash: string;
   const copies: string[] = [];
+  const databases: string[] = [];
 
-  async function copyChain(): Promise<{ dir: string; configPath: string; db: string }> {
+  async function copyChain(): Promise<ChainCopy> {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'airlock-tamper-'));
     copies.push(dir);
     await cp(h.dir, dir, { recursive: true, filter: (source) => !source.split(path.sep).includes('data') });
-    await mkdir(path.join(dir, 'data'));
-    const db = dbFile(dir);
-    withDb(dbFile(h.dir), (source) => source.exec(`VACUUM INTO '${db}'`));
-    return { dir, configPath: path.join(dir, 'airlock.yaml'), db };
+    const url = await copyDatabase(await projectStorage(h.dir), dir);
+    databases.push(url);
+    const configPath = path.join(dir, 'airlock.yaml');
+    // A relative SQLite path already names the copy; any other URL still names the original.
+    if ((await projectStorage(dir)) !== url)
+      await writeFile(configPath, withStorageUrl(await readFile(configPath, 'utf8'), url));
+    assert.equal(await projectStorage(dir), url, 'the copied project uses the copied database');
+    return { dir, configPath, url };
   }
 
   before(async () => {
@@ -160,6 +165,7 @@ export function useActivityChain(onReady: (chain: ActivityChain) => void): void 
 
   after(async () => {
     await h.close();
+    for (const url of databases) await dropDatabase(url);
     for (const dir of copies) await rm(dir, { recursive: true, force: true });
   });
 }

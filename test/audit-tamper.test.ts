@@ -13,9 +13,9 @@ import {
   type Report,
   row,
   useActivityChain,
-  withDb,
 } from './audit-helpers.ts';
 import type { Harness } from './harness.ts';
+import { withRawDb } from './raw-db.ts';
 
 describe('audit chain: tamper evidence (invariant 9)', () => {
   let h: Harness;
@@ -87,12 +87,12 @@ describe('audit chain: tamper evidence (invariant 9)', () => {
   it('(a) one changed byte of a middle event’s data is detected at that event', async () => {
     const copy = await copyChain();
     const middle = Math.floor(total / 2);
-    withDb(copy.db, (db) => {
-      const before = row(db, middle).data;
+    await withRawDb(copy.url, async (db) => {
+      const before = (await row(db, middle)).data;
       const changed = flipOneByte(before);
       assert.equal(changed.length, before.length);
       assert.notEqual(changed, before);
-      db.prepare('UPDATE audit_events SET data = ? WHERE seq = ?').run(changed, middle);
+      assert.equal(await db.run('UPDATE audit_events SET data = ? WHERE seq = ?', changed, middle), 1);
     });
     const result = await verifyBoth(copy.configPath);
     assertBroken(result, middle, /does not match its hash/);
@@ -106,9 +106,9 @@ describe('audit chain: tamper evidence (invariant 9)', () => {
   it('(b) a changed kind is detected at that event', async () => {
     const copy = await copyChain();
     const seq = Math.floor(total / 3);
-    withDb(copy.db, (db) => {
-      assert.notEqual(row(db, seq).kind, 'agent.deleted');
-      db.prepare("UPDATE audit_events SET kind = 'agent.deleted' WHERE seq = ?").run(seq);
+    await withRawDb(copy.url, async (db) => {
+      assert.notEqual((await row(db, seq)).kind, 'agent.deleted');
+      assert.equal(await db.run("UPDATE audit_events SET kind = 'agent.deleted' WHERE seq = ?", seq), 1);
     });
     assertBroken(await verifyBoth(copy.configPath), seq, /does not match its hash/);
   });
@@ -116,9 +116,9 @@ describe('audit chain: tamper evidence (invariant 9)', () => {
   it('(b) a changed actor_id is detected at that event', async () => {
     const copy = await copyChain();
     const seq = Math.floor(total / 2) + 1;
-    withDb(copy.db, (db) => {
-      assert.notEqual(row(db, seq).actor_id, 'mallory');
-      db.prepare("UPDATE audit_events SET actor_id = 'mallory' WHERE seq = ?").run(seq);
+    await withRawDb(copy.url, async (db) => {
+      assert.notEqual((await row(db, seq)).actor_id, 'mallory');
+      assert.equal(await db.run("UPDATE audit_events SET actor_id = 'mallory' WHERE seq = ?", seq), 1);
     });
     assertBroken(await verifyBoth(copy.configPath), seq, /does not match its hash/);
   });
@@ -126,8 +126,8 @@ describe('audit chain: tamper evidence (invariant 9)', () => {
   it('(c) a deleted middle event is detected at its sequence number', async () => {
     const copy = await copyChain();
     const seq = Math.floor(total / 2);
-    withDb(copy.db, (db) => {
-      assert.equal(db.prepare('DELETE FROM audit_events WHERE seq = ?').run(seq).changes, 1);
+    await withRawDb(copy.url, async (db) => {
+      assert.equal(await db.run('DELETE FROM audit_events WHERE seq = ?', seq), 1);
     });
     const result = await verifyBoth(copy.configPath);
     assertBroken(result, seq, /missing or moved/);
@@ -138,17 +138,17 @@ describe('audit chain: tamper evidence (invariant 9)', () => {
     const copy = await copyChain();
     const first = Math.floor(total / 2) - 2;
     const second = first + 3;
-    withDb(copy.db, (db) => {
-      const a = row(db, first);
-      const b = row(db, second);
-      const update = db.prepare(
-        'UPDATE audit_events SET at = ?, kind = ?, actor_kind = ?, actor_id = ?, subject = ?, data = ?, prev_hash = ?, hash = ? WHERE seq = ?',
-      );
+    await withRawDb(copy.url, async (db) => {
+      const a = await row(db, first);
+      const b = await row(db, second);
+      const update =
+        'UPDATE audit_events SET at = ?, kind = ?, actor_kind = ?, actor_id = ?, subject = ?, data = ?, prev_hash = ?, hash = ? WHERE seq = ?';
       for (const [target, from] of [
         [first, b],
         [second, a],
       ] as const) {
-        update.run(
+        const changed = await db.run(
+          update,
           from.at,
           from.kind,
           from.actor_kind,
@@ -159,6 +159,7 @@ describe('audit chain: tamper evidence (invariant 9)', () => {
           from.hash,
           target,
         );
+        assert.equal(changed, 1);
       }
     });
     assertBroken(await verifyBoth(copy.configPath), first);
@@ -168,12 +169,12 @@ describe('audit chain: tamper evidence (invariant 9)', () => {
     const copy = await copyChain();
     const first = Math.floor(total / 2);
     const second = first + 1;
-    withDb(copy.db, (db) => {
-      const a = row(db, first);
-      const b = row(db, second);
-      const update = db.prepare('UPDATE audit_events SET kind = ?, subject = ?, data = ? WHERE seq = ?');
-      update.run(b.kind, b.subject, b.data, first);
-      update.run(a.kind, a.subject, a.data, second);
+    await withRawDb(copy.url, async (db) => {
+      const a = await row(db, first);
+      const b = await row(db, second);
+      const update = 'UPDATE audit_events SET kind = ?, subject = ?, data = ? WHERE seq = ?';
+      assert.equal(await db.run(update, b.kind, b.subject, b.data, first), 1);
+      assert.equal(await db.run(update, a.kind, a.subject, a.data, second), 1);
     });
     assertBroken(await verifyBoth(copy.configPath), first, /does not match its hash/);
   });
@@ -182,10 +183,10 @@ describe('audit chain: tamper evidence (invariant 9)', () => {
     const copy = await copyChain();
     const first = Math.floor(total / 2) - 1;
     const second = first + 2;
-    withDb(copy.db, (db) => {
-      db.prepare('UPDATE audit_events SET seq = -1 WHERE seq = ?').run(first);
-      db.prepare('UPDATE audit_events SET seq = ? WHERE seq = ?').run(first, second);
-      db.prepare('UPDATE audit_events SET seq = ? WHERE seq = -1').run(second);
+    await withRawDb(copy.url, async (db) => {
+      assert.equal(await db.run('UPDATE audit_events SET seq = -1 WHERE seq = ?', first), 1);
+      assert.equal(await db.run('UPDATE audit_events SET seq = ? WHERE seq = ?', first, second), 1);
+      assert.equal(await db.run('UPDATE audit_events SET seq = ? WHERE seq = -1', second), 1);
     });
     const result = await verifyBoth(copy.configPath);
     assertBroken(result, first, /does not link/);
@@ -204,9 +205,9 @@ describe('audit chain: tamper evidence (invariant 9)', () => {
     assert.deepEqual(text.out, [`${total} ${headHash}`]);
 
     let previousHash = '';
-    withDb(copy.db, (db) => {
-      previousHash = row(db, total - 1).hash;
-      assert.equal(db.prepare('DELETE FROM audit_events WHERE seq = ?').run(total).changes, 1);
+    await withRawDb(copy.url, async (db) => {
+      previousHash = (await row(db, total - 1)).hash;
+      assert.equal(await db.run('DELETE FROM audit_events WHERE seq = ?', total), 1);
     });
 
     const unanchored = await verifyBoth(copy.configPath);
@@ -227,8 +228,8 @@ describe('audit chain: tamper evidence (invariant 9)', () => {
   it('(f) a changed event with its own hash recomputed is detected at the link to the next event', async () => {
     const copy = await copyChain();
     const seq = Math.floor(total / 2);
-    withDb(copy.db, (db) => {
-      const r = row(db, seq);
+    await withRawDb(copy.url, async (db) => {
+      const r = await row(db, seq);
       const data = flipOneByte(r.data);
       const hash = hashEvent({
         seq: r.seq,
@@ -240,7 +241,10 @@ describe('audit chain: tamper evidence (invariant 9)', () => {
         prevHash: r.prev_hash,
       });
       assert.notEqual(hash, r.hash);
-      db.prepare('UPDATE audit_events SET data = ?, hash = ? WHERE seq = ?').run(data, hash, seq);
+      assert.equal(
+        await db.run('UPDATE audit_events SET data = ?, hash = ? WHERE seq = ?', data, hash, seq),
+        1,
+      );
     });
     assertBroken(await verifyBoth(copy.configPath), seq + 1, new RegExp(`event ${seq + 1} does not link`));
   });

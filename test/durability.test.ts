@@ -5,10 +5,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
 import { createAirlock } from '../src/gateway/airlock.ts';
 import { makeProject, restart } from './harness.ts';
+import { projectStorage, withRawDb } from './raw-db.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -77,28 +77,19 @@ describe('durability', () => {
     assert.ok(answers.every((a) => a.status === 201 && a.body.decision.effect === 'execute'));
     const acknowledged = answers.map((a) => a.body.id);
 
-    // Straight from the file, with a fresh connection: the rows and both events of each decision.
-    const db = new DatabaseSync(path.join(project.dir, 'data/airlock.db'));
-    try {
-      const stored = new Set(
-        db
-          .prepare('SELECT id FROM actions')
-          .all()
-          .map((r) => r.id as string),
-      );
+    // Straight from the database, with a fresh connection: the rows and both events of each decision.
+    await withRawDb(await projectStorage(project.dir), async (db) => {
+      const stored = new Set((await db.all<{ id: string }>('SELECT id FROM actions')).map((r) => r.id));
       const decided = new Set(
-        db
-          .prepare("SELECT subject FROM audit_events WHERE kind = 'action.decided'")
-          .all()
-          .map((r) => r.subject as string),
+        (
+          await db.all<{ subject: string }>("SELECT subject FROM audit_events WHERE kind = 'action.decided'")
+        ).map((r) => r.subject),
       );
       for (const id of acknowledged) {
         assert.ok(stored.has(id), `action ${id} was answered but is not stored`);
         assert.ok(decided.has(id), `action ${id} was answered but its decision is not in the audit chain`);
       }
-    } finally {
-      db.close();
-    }
+    });
 
     const reopened = await createAirlock({ configPath, logLevel: 'silent' });
     try {
