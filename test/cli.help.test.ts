@@ -8,6 +8,8 @@ const EXPECTED_COMMANDS = [
   'init',
   'serve',
   'migrate',
+  'export',
+  'import',
   'policy check',
   'policy test',
   'policy shadow report',

@@ -18,7 +18,14 @@ import { assertFails, cli, cliJson } from './cli-helpers.ts';
 import { makeProject } from './harness.ts';
 import { type PgServer, pgSkipReason, startPgServer } from './pg-server.ts';
 
-const MIGRATIONS = ['0001_initial', '0002_approvals', '0003_execution', '0004_trust', '0005_shadow', '0006_replicas'];
+const MIGRATIONS = [
+  '0001_initial',
+  '0002_approvals',
+  '0003_execution',
+  '0004_trust',
+  '0005_shadow',
+  '0006_replicas',
+];
 const NEWEST = MIGRATIONS[MIGRATIONS.length - 1];
 const FUTURE = '0099_from_the_future';
 const ROOT = path.resolve(import.meta.dirname, '..');

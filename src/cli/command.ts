@@ -20,6 +20,8 @@ export interface Command {
   readonly summary: string;
   /** Positional part of the usage line, e.g. `<id> --owner <group>`. */
   readonly usage: string;
+  /** More to say in `--help`, after the summary: paragraphs, one line each (wrapped as written). */
+  readonly help?: readonly string[];
   readonly options?: Readonly<Record<string, OptionSpec>>;
   /** Has data output, so takes --json. */
   readonly json?: boolean;

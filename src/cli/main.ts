@@ -20,12 +20,15 @@ import { replayCommand } from './commands/replay.ts';
 import { replayIncidentCommand } from './commands/replay-incident.ts';
 import { serveCommand } from './commands/serve.ts';
 import { simulateCommand } from './commands/simulate.ts';
+import { exportCommand, importCommand } from './commands/transfer.ts';
 import { trustCommands } from './commands/trust.ts';
 
 export const COMMANDS: readonly Command[] = [
   initCommand,
   serveCommand,
   migrateCommand,
+  exportCommand,
+  importCommand,
   ...policyCommands,
   ...policyShadowCommands,
   ...agentsCommands,
@@ -94,6 +97,7 @@ function commandHelp(command: Command): string {
     '',
     command.summary,
     '',
+    ...(command.help === undefined ? [] : [...command.help, '']),
     'options:',
     ...optionLines(options),
   ].join('\n');

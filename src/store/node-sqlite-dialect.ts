@@ -17,10 +17,10 @@ import {
   type Kysely,
   type QueryCompiler,
   type QueryResult,
-  type TransactionSettings,
   SqliteAdapter,
   SqliteIntrospector,
   SqliteQueryCompiler,
+  type TransactionSettings,
 } from 'kysely';
 
 export interface NodeSqliteOptions {

@@ -107,14 +107,19 @@ export async function migrateStore(
 }
 
 async function openDatabase(target: StorageTarget, options: StoreOptions): Promise<Kysely<Database>> {
-  if (target.kind === 'sqlite') {
-    if (target.path !== ':memory:') await mkdir(path.dirname(target.path), { recursive: true });
+  if (target.kind === 'sqlite' && target.path !== ':memory:')
+    await mkdir(path.dirname(target.path), { recursive: true });
+  return openKysely(target, options);
+}
+
+/** A Kysely instance on the database of `target`, with no store around it (and no migrations run). */
+export function openKysely(target: StorageTarget, options: StoreOptions): Kysely<Database> {
+  if (target.kind === 'sqlite')
     return new Kysely<Database>({ dialect: new NodeSqliteDialect({ path: target.path }) });
-  }
   return new Kysely<Database>({ dialect: postgresDialect(target.url, postgresSettings(options)) });
 }
 
-function postgresSettings(options: StoreOptions): PostgresSettings {
+export function postgresSettings(options: StoreOptions): PostgresSettings {
   return options.postgres ?? { pool: DEFAULT_POOL, tls: null };
 }
 
