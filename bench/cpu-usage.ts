@@ -1,6 +1,6 @@
 /** CPU time readings (Linux /proc) to tell how busy the server, the load generator and everything else were. */
 
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 
 /** Clock ticks per second of /proc figures (USER_HZ, 100 on Linux). */
 const HZ = 100;
@@ -26,4 +26,39 @@ export async function machineBusySeconds(): Promise<number | null> {
     .slice(1)
     .map(Number);
   return (user + nice + system + irq + softirq + steal) / HZ;
+}
+
+/** User + system CPU seconds of a process and its live children (e.g. a PostgreSQL server and its backends). */
+export async function processTreeCpuSeconds(pid: number): Promise<number | null> {
+  const own = await processCpuSeconds(pid);
+  if (own === null) return null;
+  let total = own;
+  for (const child of await childPids(pid)) total += (await processCpuSeconds(child)) ?? 0;
+  return total;
+}
+
+/** The pid of the first process whose command line has `args` in sequence (e.g. `['-p', '5432']`). */
+export async function findProcess(args: readonly string[]): Promise<number | null> {
+  for (const pid of await pids()) {
+    const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    if (argv.some((_, i) => args.every((arg, j) => argv[i + j] === arg))) return pid;
+  }
+  return null;
+}
+
+async function pids(): Promise<number[]> {
+  const entries = await readdir('/proc').catch(() => [] as string[]);
+  return entries.filter((name) => /^\d+$/.test(name)).map(Number);
+}
+
+async function childPids(parent: number): Promise<number[]> {
+  const children: number[] = [];
+  for (const pid of await pids()) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+    // ppid is the second field after the parenthesised command name.
+    if (stat !== null && Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent) {
+      children.push(pid);
+    }
+  }
+  return children;
 }

@@ -1,13 +1,11 @@
 /** Measures durable decisions per second over HTTP: the real server in a child process, driven by autocannon. */
 
 import path from 'node:path';
-import autocannon from 'autocannon';
-import { createAirlock } from '../src/gateway/airlock.ts';
-import { restart } from '../test/harness.ts';
 import { machineBusySeconds, processCpuSeconds } from './cpu-usage.ts';
+import { prepareDecisionAgent, runDecisionLoad } from './decision-load.ts';
 import { bucketSpread, histogram } from './prometheus-text.ts';
 import { startServer } from './server-process.ts';
-import { checkStore } from './store-check.ts';
+import { type AcknowledgedCheck, checkStore } from './store-check.ts';
 import { tempProject } from './temp-project.ts';
 
 export interface HttpOptions {
@@ -46,6 +44,8 @@ export interface HttpResult {
     readonly auditOk: boolean;
     readonly auditEvents: number;
     readonly auditProblem: string | null;
+    /** Each acknowledged action id stored exactly once (row, proposal and decision event). */
+    readonly acknowledgedCheck: AcknowledgedCheck | null;
     readonly serverExit: number | string;
   };
 }
@@ -57,23 +57,7 @@ export async function runHttpThroughput(
   const project = await tempProject();
   try {
     progress('http: setting up agent and trust…');
-    const setup = await createAirlock({ configPath: project.configPath, logLevel: 'warn' });
-    const { token } = await setup.agents.add(
-      { id: 'bench-bot', owner: 'sre' },
-      { kind: 'system', id: 'bench' },
-    );
-    const alice = setup.people.get('alice');
-    await setup.trust.setLevel(
-      {
-        agentId: 'bench-bot',
-        scope: 'service.restart@staging',
-        level: 2,
-        reason: 'benchmark',
-        override: true,
-      },
-      alice,
-    );
-    await setup.close();
+    const token = await prepareDecisionAgent(project.configPath);
 
     progress('http: starting server…');
     const server = await startServer(project.configPath, {
@@ -81,14 +65,14 @@ export async function runHttpThroughput(
       ...(options.serverNodeArgs === undefined ? {} : { nodeArgs: options.serverNodeArgs }),
     });
     try {
-      const load = (duration: number) =>
-        autocannon({
-          url: `${server.url}/v1/actions`,
-          method: 'POST',
+      const acknowledged = new Set<string>();
+      const load = (durationS: number) =>
+        runDecisionLoad({
+          urls: [server.url],
+          token,
           connections: options.connections,
-          duration,
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          body: JSON.stringify(restart()),
+          durationS,
+          acknowledged,
         });
       progress(`http: warm-up ${options.warmupS} s…`);
       const warmup = await load(options.warmupS);
@@ -106,11 +90,14 @@ export async function runHttpThroughput(
 
       progress('http: stopping server, verifying the audit chain…');
       const serverExit = await server.stop();
-      const { actionsStored, auditOk, auditEvents, auditProblem } = await checkStore(
-        project.configPath,
-        project.dbPath,
-      );
-      const durability = { actionsStored, auditOk, auditEvents, auditProblem };
+      const stored = await checkStore(project.configPath, project.storage, acknowledged);
+      const durability = {
+        actionsStored: stored.actionsStored,
+        auditOk: stored.auditOk,
+        auditEvents: stored.auditEvents,
+        auditProblem: stored.auditProblem,
+        acknowledgedCheck: stored.acknowledged,
+      };
       const batch = histogram(metrics, 'airlock_commit_batch_size');
       const decideS = histogram(metrics, 'airlock_decide_seconds');
       const requestS = histogram(metrics, 'airlock_http_request_seconds', 'route="/v1/actions"');
@@ -146,7 +133,7 @@ export async function runHttpThroughput(
   }
 }
 
-function cpuShares(
+export function cpuShares(
   wallS: number,
   ownS: number,
   [serverBefore, serverAfter]: [number | null, number | null],

@@ -44,3 +44,18 @@ export function bucketSpread(figures: HistogramFigures): string {
   }
   return parts.join(', ');
 }
+
+/** Several processes' figures of one histogram as one (same buckets); null when none has samples. */
+export function mergeHistograms(all: readonly (HistogramFigures | null)[]): HistogramFigures | null {
+  const present = all.filter((figures) => figures !== null);
+  if (present.length === 0) return null;
+  const buckets = new Map<string, number>();
+  for (const figures of present) {
+    for (const [le, cumulative] of figures.buckets) buckets.set(le, (buckets.get(le) ?? 0) + cumulative);
+  }
+  return {
+    count: present.reduce((sum, figures) => sum + figures.count, 0),
+    sum: present.reduce((sum, figures) => sum + figures.sum, 0),
+    buckets,
+  };
+}

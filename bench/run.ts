@@ -1,4 +1,4 @@
-/** Runs the decide-latency, HTTP-throughput, execute-latency, replay-throughput and MCP-overhead benchmarks in sequence and prints a summary (or JSON). */
+/** Runs the decide-latency, HTTP-throughput (SQLite, then PostgreSQL with one and three replicas), execute-latency, replay-throughput and MCP-overhead benchmarks in sequence and prints a summary (or JSON). */
 
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -6,22 +6,26 @@ import { DECIDE_DEFAULTS, type DecideResult, runDecideLatency } from './decide-l
 import { EXECUTE_DEFAULTS, type ExecuteResult, runExecuteLatency } from './execute-latency.ts';
 import { HTTP_DEFAULTS, type HttpResult, runHttpThroughput } from './http-throughput.ts';
 import { MCP_DEFAULTS, MCP_QUICK, type McpResult, runMcpOverhead } from './mcp-overhead.ts';
+import { PG_DEFAULTS, type PgResult, runPgThroughput } from './pg-throughput.ts';
 import { REPLAY_DEFAULTS, type ReplayResult, runReplayThroughput } from './replay-throughput.ts';
 import {
   decideSummary,
+  durableSummary,
   executeSummary,
   GOALS,
   httpSummary,
   mcpSummary,
+  pgSummary,
   replaySummary,
 } from './summary-table.ts';
 
-const USAGE = `usage: node bench/run.ts [--json] [--only decide|http|execute|replay|mcp] [--quick] [--server-cpu-prof <dir>]
+const USAGE = `usage: node bench/run.ts [--json] [--only decide|http|pg|execute|replay|mcp] [--quick] [--server-cpu-prof <dir>]
   --json             print the figures as JSON on stdout (progress still goes to stderr)
-  --only             run one benchmark
-  --quick            shorter runs (2,000 decisions; 3 s of HTTP load; 50 executed actions; 10,000 replayed;
+  --only             run one benchmark (pg: the HTTP load on a durable PostgreSQL, 1 and 3 servers;
+                     skipped with a message where PostgreSQL is not installed)
+  --quick            shorter runs (2,000 decisions; 3 s of HTTP load per run; 50 executed actions; 10,000 replayed;
                      150 + 400 MCP calls per path), for a smoke check
-  --server-cpu-prof  write a V8 CPU profile of the server child (http, mcp) into <dir>`;
+  --server-cpu-prof  write a V8 CPU profile of the server children (http, pg, mcp) into <dir>`;
 
 const { values } = parseArgs({
   options: {
@@ -34,10 +38,18 @@ const { values } = parseArgs({
 });
 if (
   values.help ||
-  (values.only !== undefined && !['decide', 'http', 'execute', 'replay', 'mcp'].includes(values.only))
+  (values.only !== undefined && !['decide', 'http', 'pg', 'execute', 'replay', 'mcp'].includes(values.only))
 ) {
   console.error(USAGE);
   process.exit(values.help ? 0 : 2);
+}
+
+// Interrupted: exit properly, so that the exit hooks stop the server children and PostgreSQL.
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
+  process.once(signal, () => process.exit(code));
 }
 
 const progress = (line: string) => process.stderr.write(`${line}\n`);
@@ -50,6 +62,7 @@ const environment = {
 
 let decide: DecideResult[] | null = null;
 let http: HttpResult | null = null;
+let pg: PgResult | null = null;
 let execute: ExecuteResult | null = null;
 let replay: ReplayResult | null = null;
 let mcp: McpResult | null = null;
@@ -65,6 +78,13 @@ if (runs('http')) {
   const profileDir = values['server-cpu-prof'];
   http = await runHttpThroughput(progress, {
     ...(values.quick ? { ...HTTP_DEFAULTS, durationS: 3, warmupS: 1 } : HTTP_DEFAULTS),
+    ...(profileDir === undefined ? {} : { serverNodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir] }),
+  });
+}
+if (runs('pg')) {
+  const profileDir = values['server-cpu-prof'];
+  pg = await runPgThroughput(progress, {
+    ...(values.quick ? { ...PG_DEFAULTS, durationS: 3, warmupS: 1 } : PG_DEFAULTS),
     ...(profileDir === undefined ? {} : { serverNodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir] }),
   });
 }
@@ -86,13 +106,15 @@ if (runs('mcp')) {
 }
 
 if (values.json) {
-  console.log(JSON.stringify({ environment, goals: GOALS, decide, http, execute, replay, mcp }, null, 2));
+  console.log(JSON.stringify({ environment, goals: GOALS, decide, http, pg, execute, replay, mcp }, null, 2));
 } else {
   const lines = [
     `Airlock benchmarks: node ${environment.node}, ${environment.cpus} CPUs (${environment.cpuModel})`,
     '',
     ...(decide === null ? [] : [...decideSummary(decide), '']),
     ...(http === null ? [] : [...httpSummary(http), '']),
+    ...(pg === null ? [] : [...pgSummary(pg), '']),
+    ...(http === null && pg === null ? [] : [...durableSummary(http, pg), '']),
     ...(execute === null ? [] : [...executeSummary(execute), '']),
     ...(replay === null ? [] : [...replaySummary(replay), '']),
     ...(mcp === null ? [] : mcpSummary(mcp)),

@@ -43,6 +43,12 @@ export async function startServer(
   const child = spawn(NODE, args, { cwd: ROOT, stdio: ['ignore', log.fd, log.fd] });
   await log.close();
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  // Whatever ends the benchmark, the server does not outlive it.
+  const orphaned = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  process.once('exit', orphaned);
+  void exited.then(() => process.off('exit', orphaned));
 
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   let url: string | null = null;

@@ -4,7 +4,9 @@ import type { DecideResult } from './decide-latency.ts';
 import type { ExecuteResult } from './execute-latency.ts';
 import type { HttpResult } from './http-throughput.ts';
 import type { McpResult, McpRun, McpSeries } from './mcp-overhead.ts';
+import type { PgResult, PgRun } from './pg-throughput.ts';
 import type { ReplayResult } from './replay-throughput.ts';
+import type { AcknowledgedCheck } from './store-check.ts';
 
 /** The goals stated by the issue ("100,000 recorded decisions replayed in a few seconds": at most 5). */
 export const GOALS = {
@@ -92,17 +94,176 @@ export function httpSummary(r: HttpResult): string[] {
       `decide ${r.server.decideMeanUs === null ? 'n/a' : `${n(r.server.decideMeanUs, 1)} µs`}, POST /v1/actions ${r.server.requestMeanMs === null ? 'n/a' : `${n(r.server.requestMeanMs, 2)} ms`}`,
     ],
     ['group commit batch', batch],
-    [
-      'durability',
-      `${n(d.acknowledged)} acknowledged (2xx, warm-up + run), ${n(d.actionsStored)} actions stored ` +
-        `(${verdict(d.actionsStored >= d.acknowledged)}; the extra were in flight when load stopped); ` +
-        `audit chain ${d.auditOk ? 'ok' : `BROKEN: ${d.auditProblem}`} (${n(d.auditEvents)} events); server exit ${d.serverExit}`,
-    ],
+    ['durability', durabilityText(d, `server exit ${d.serverExit}`)],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
   return [
     `HTTP POST /v1/actions, durable (SQLite WAL, synchronous=FULL): ${r.connections} connections, ${n(r.durationS, 1)} s`,
     ...rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`),
+  ];
+}
+
+/** The store check of a throughput run: acknowledged decisions stored once each, and the chain. */
+function durabilityText(
+  d: {
+    readonly acknowledged: number;
+    readonly actionsStored: number;
+    readonly auditOk: boolean;
+    readonly auditEvents: number;
+    readonly auditProblem: string | null;
+    readonly acknowledgedCheck: AcknowledgedCheck | null;
+  },
+  exits: string,
+): string {
+  const extra = d.actionsStored - d.acknowledged;
+  return (
+    `${n(d.acknowledged)} acknowledged (2xx, warm-up + run), ${n(d.actionsStored)} actions stored ` +
+    `(${onceText(d.acknowledgedCheck, d.actionsStored >= d.acknowledged)}` +
+    `${extra > 0 ? `; ${n(extra)} more were in flight when the load stopped` : ''}); ` +
+    `audit chain ${d.auditOk ? 'ok' : `BROKEN: ${d.auditProblem}`} (${n(d.auditEvents)} events); ${exits}`
+  );
+}
+
+function onceText(check: AcknowledgedCheck | null, countsOk: boolean): string {
+  if (check === null) return verdict(countsOk);
+  if (check.ok) return 'each acknowledged one stored exactly once: met';
+  return (
+    `MISSED: ${n(check.missing)} acknowledged not stored, ${n(check.notOnceInAudit)} not exactly once in the audit log` +
+    ` (e.g. ${check.examples.join(', ')})`
+  );
+}
+
+/** Whether a run met the throughput goal, and stored what it acknowledged. */
+function runVerdict(requestsPerSec: number, check: AcknowledgedCheck | null, auditOk: boolean): string {
+  const goal = verdict(requestsPerSec > GOALS.durableDecisionsPerSec);
+  const stored = check === null ? 'n/a' : check.ok ? 'ok' : 'MISSED';
+  return `${goal.padEnd(7)}stored ${stored}, chain ${auditOk ? 'ok' : 'BROKEN'}`;
+}
+
+/** SQLite and PostgreSQL (one and several replicas) side by side: durable decisions per second over HTTP. */
+export function durableSummary(http: HttpResult | null, pg: PgResult | null): string[] {
+  const header = [
+    'storage',
+    'servers',
+    'decisions/s',
+    'p50 ms',
+    'p99 ms',
+    'max ms',
+    'non-2xx',
+    'cores busy',
+    'others',
+  ];
+  header.push(`goal > ${n(GOALS.durableDecisionsPerSec)}, store`);
+  const rows: string[][] = [];
+  if (http !== null) {
+    rows.push([
+      'SQLite',
+      '1',
+      n(http.requestsPerSec),
+      n(http.latencyMs.p50),
+      n(http.latencyMs.p99),
+      n(http.latencyMs.max),
+      n(http.non2xx + http.errors),
+      http.cpu.server === null ? 'n/a' : `${n(http.cpu.server, 2)} server`,
+      http.cpu.others === null ? 'n/a' : n(http.cpu.others, 2),
+      runVerdict(http.requestsPerSec, http.durability.acknowledgedCheck, http.durability.auditOk),
+    ]);
+  }
+  for (const r of pg?.runs ?? []) {
+    rows.push([
+      'PostgreSQL',
+      n(r.replicas),
+      n(r.requestsPerSec),
+      n(r.latencyMs.p50),
+      n(r.latencyMs.p99),
+      n(r.latencyMs.max),
+      n(r.non2xx + r.errors),
+      `${r.cpu.servers === null ? 'n/a' : n(r.cpu.servers, 2)} servers + ${r.cpu.database === null ? 'n/a' : n(r.cpu.database, 2)} db`,
+      r.cpu.others === null ? 'n/a' : n(r.cpu.others, 2),
+      runVerdict(r.requestsPerSec, r.durability.acknowledgedCheck, r.durability.auditOk),
+    ]);
+  }
+  const connections = http?.connections ?? pg?.runs[0]?.connections;
+  const lines = [
+    `Durable decisions per second, HTTP POST /v1/actions${connections === undefined ? '' : `, ${connections} connections in all`}` +
+      ' (SQLite WAL synchronous=FULL; PostgreSQL fsync, synchronous_commit, full_page_writes on)',
+    ...(rows.length === 0 ? [] : table(header, rows).map((line) => `  ${line}`)),
+  ];
+  if (rows.length > 0) {
+    lines.push(
+      '  others: cores other processes kept busy meanwhile (noise; well above 0 makes the row suspect)',
+    );
+  }
+  if (http === null) lines.push('  SQLite: not run this time (--only)');
+  if (pg === null) lines.push('  PostgreSQL: not run this time (--only)');
+  else if (pg.skipped !== null) lines.push(`  PostgreSQL: skipped, ${pg.skipped}`);
+  return lines;
+}
+
+/** The PostgreSQL runs in detail: where the time went, group commit, the database's view, the store check. */
+export function pgSummary(pg: PgResult): string[] {
+  if (pg.skipped !== null || pg.postgres === null) return [`PostgreSQL throughput: skipped, ${pg.skipped}`];
+  const settings = Object.entries(pg.postgres.settings)
+    .map(([name, value]) => `${name}=${value}`)
+    .join(', ');
+  const lines = [`PostgreSQL ${pg.postgres.version} throughput runs (${settings}):`];
+  for (const r of pg.runs) lines.push(...pgRunLines(r));
+  lines.push(
+    '  backends: `active Lock:advisory` queued on the audit chain lock; `idle in transaction` holding it (or about to)',
+    '  while Airlock computes its next statement; `active IO:WALSync` / `LWLock:WALWrite` flushing a commit;',
+    '  group commit batch: the decision writes only (claims and permits commit apart, batched per event-loop turn)',
+  );
+  return lines;
+}
+
+function pgRunLines(r: PgRun): string[] {
+  const d = r.durability;
+  const db = r.database;
+  const stored = d.actionsStored;
+  const cpu = (value: number | null) => (value === null ? 'n/a' : n(value, 2));
+  const batch =
+    r.commitBatch === null
+      ? 'histogram not populated (no samples)'
+      : `mean ${n(r.commitBatch.mean, 1)} writes per commit, ${n(r.commitBatch.commits)} commits incl. warm-up (${r.commitBatch.spread})`;
+  const backends = Object.entries(db.backends)
+    .filter(([, mean]) => mean >= 0.05)
+    .map(([what, mean]) => `${what} ${n(mean, 1)}`)
+    .join(', ');
+  const rows: [string, string][] = [
+    [
+      'decisions/s (2xx)',
+      `${n(r.requestsPerSec)}   goal > ${n(GOALS.durableDecisionsPerSec)}: ${verdict(r.requestsPerSec > GOALS.durableDecisionsPerSec)}`,
+    ],
+    ['latency p50 / p99 / max', `${n(r.latencyMs.p50)} / ${n(r.latencyMs.p99)} / ${n(r.latencyMs.max)} ms`],
+    ['2xx / non-2xx / errors', `${n(r.ok2xx)} / ${n(r.non2xx)} / ${n(r.errors)}`],
+    [
+      'answered per server',
+      `${r.perReplica.map((count) => (count === null ? 'n/a' : n(count))).join(' / ')} POST /v1/actions (warm-up + run)`,
+    ],
+    [
+      'CPU (cores busy)',
+      `servers ${cpu(r.cpu.servers)}, PostgreSQL ${cpu(r.cpu.database)}, load generator ${cpu(r.cpu.loadGenerator)}, ` +
+        `other processes ${cpu(r.cpu.others)}`,
+    ],
+    [
+      'server-side means',
+      `decide ${r.server.decideMeanUs === null ? 'n/a' : `${n(r.server.decideMeanUs, 1)} µs`}, POST /v1/actions ${r.server.requestMeanMs === null ? 'n/a' : `${n(r.server.requestMeanMs, 2)} ms`}`,
+    ],
+    ['group commit batch', batch],
+    [
+      'WAL flushes',
+      db.walSyncs === null
+        ? 'n/a (pg_stat_wal unreadable)'
+        : `${n(db.walSyncs)} for ${n(stored)} stored decisions (${db.walSyncs === 0 ? 'n/a' : n(stored / db.walSyncs, 1)} per flush); ` +
+          `${db.transactions === null ? 'n/a' : n(db.transactions)} transactions committed, reads included (warm-up + run)`,
+    ],
+    ['backends (mean of samples)', backends === '' ? 'n/a' : backends],
+    ['durability', durabilityText(d, `server exits ${d.serverExits.join(', ')}`)],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return [
+    `  ${n(r.replicas)} server${r.replicas === 1 ? '' : 's'}, ${r.connections} connections in all, ${n(r.durationS, 1)} s`,
+    ...rows.map(([label, value]) => `    ${label.padEnd(width)}  ${value}`),
   ];
 }
 

@@ -140,8 +140,8 @@ function account(): { uid: number; gid: number } {
 export interface PgServerOptions {
   /**
    * Keep PostgreSQL's durability settings at their defaults (fsync, synchronous_commit and
-   * full_page_writes on), for benchmarks of durable commits. By default they are off: a throwaway
-   * test server need not survive a crash, and tests run faster without them.
+   * full_page_writes on, and initdb syncing its files), for benchmarks of durable commits. By
+   * default they are off: a throwaway test server need not survive a crash, and tests run faster.
    */
   readonly durable?: boolean;
 }
